@@ -8,6 +8,8 @@ export type ErrorCode =
   | "USAGE"
   | "GRAPH_CYCLE"
   | "GRAPH_UNKNOWN_TASK"
+  | "DAG_INVALID"
+  | "DAG_DUPLICATE_TASK"
   | "DAG_NOT_FOUND"
   | "MIXPANEL_AUTH"
   | "MIXPANEL_RATE_LIMITED"

@@ -1,0 +1,67 @@
+/**
+ * The connections one run opens: a warehouse pool per Postgres connection
+ * and a Mixpanel client per Mixpanel connection, each made on first use and
+ * closed together when the run ends.
+ */
+import type { EnvSource } from "../builder/env.ts";
+import type { MixpanelConnection } from "../builder/mixpanel-connection.ts";
+import type { PostgresConnection } from "../builder/postgres-connection.ts";
+import {
+  MixpanelClient,
+  type MixpanelClientOptions,
+} from "../mixpanel/client.ts";
+import { PostgresSource } from "../source/postgres-source.ts";
+
+export class RunResources {
+  readonly #sources = new Map<string, PostgresSource>();
+  readonly #clients = new Map<string, MixpanelClient>();
+  readonly #env: EnvSource | undefined;
+  readonly #clientOptions: MixpanelClientOptions;
+
+  constructor(
+    env: EnvSource | undefined,
+    clientOptions: MixpanelClientOptions = {},
+  ) {
+    this.#env = env;
+    this.#clientOptions = clientOptions;
+  }
+
+  source(connection: PostgresConnection): PostgresSource {
+    let source = this.#sources.get(connection.name);
+    if (!source) {
+      const resolved = connection.resolve(this.#env);
+      source = new PostgresSource({
+        name: resolved.name,
+        url: resolved.url,
+        timezone: resolved.timezone,
+        ...(resolved.statementTimeoutMs === undefined
+          ? {}
+          : { statementTimeoutMs: resolved.statementTimeoutMs }),
+      });
+      this.#sources.set(connection.name, source);
+    }
+    return source;
+  }
+
+  client(connection: MixpanelConnection): MixpanelClient {
+    let client = this.#clients.get(connection.name);
+    if (!client) {
+      client = new MixpanelClient(
+        connection.resolve(this.#env),
+        this.#clientOptions,
+      );
+      this.#clients.set(connection.name, client);
+    }
+    return client;
+  }
+
+  async close(): Promise<void> {
+    const closing = [
+      ...[...this.#sources.values()].map((s) => s.close()),
+      ...[...this.#clients.values()].map((c) => c.close()),
+    ];
+    this.#sources.clear();
+    this.#clients.clear();
+    await Promise.allSettled(closing);
+  }
+}
