@@ -22,7 +22,11 @@ import {
   syncTask,
   type DraftTask,
 } from "./task-definitions.ts";
-import { createHandle, type EdgeRecorder, type TaskHandle } from "./task-handle.ts";
+import {
+  createHandle,
+  type EdgeRecorder,
+  type TaskHandle,
+} from "./task-handle.ts";
 import type {
   EventsSpec,
   GroupProfilesSpec,
@@ -45,7 +49,10 @@ export interface DagBuilder {
    *   where created_at >= ${d.interval.start}
    *     and created_at < ${d.interval.end}`
    */
-  readonly interval: { readonly start: DeferredParam; readonly end: DeferredParam };
+  readonly interval: {
+    readonly start: DeferredParam;
+    readonly end: DeferredParam;
+  };
   /** Sends each row as an event (insert only, deduplicated by `$insert_id`). */
   events<Row>(id: string, spec: EventsSpec<Row>): TaskHandle<"events">;
   /** Upserts each row as a user profile. */
@@ -94,7 +101,11 @@ function buildTasks(id: string, build: (d: DagBuilder) => void) {
     draft: () => DraftTask,
   ): TaskHandle<K> => {
     if (!open) {
-      throw new DagDefinitionError(id, taskId, "tasks must be added inside the build function");
+      throw new DagDefinitionError(
+        id,
+        taskId,
+        "tasks must be added inside the build function",
+      );
     }
     assertId(taskId, `DAG "${id}": task id`);
     const existing = entries.get(taskId);
@@ -166,12 +177,20 @@ export function dag(
   assertId(id, "DAG id");
   const normalized = normalizeDagOptions(id, options);
   if (typeof build !== "function") {
-    throw new DagDefinitionError(id, undefined, "dag(id, options, build) needs a build function");
+    throw new DagDefinitionError(
+      id,
+      undefined,
+      "dag(id, options, build) needs a build function",
+    );
   }
 
   const entries = buildTasks(id, build);
   if (entries.size === 0) {
-    throw new DagDefinitionError(id, undefined, "the DAG has no tasks; add one in the build function");
+    throw new DagDefinitionError(
+      id,
+      undefined,
+      "the DAG has no tasks; add one in the build function",
+    );
   }
 
   const graph = new Map([...entries].map(([k, e]) => [k, e.deps]));

@@ -13,17 +13,10 @@ import type {
 import type { SqlQuery } from "../source/sql.ts";
 import type { Logger } from "../util/log.ts";
 import type { MixpanelConnection } from "./mixpanel-connection.ts";
-import type {
-  PostgresConnection,
-  SourceQuery,
-} from "./postgres-connection.ts";
+import type { PostgresConnection, SourceQuery } from "./postgres-connection.ts";
 
 export type TaskKind =
-  | "events"
-  | "userProfiles"
-  | "groupProfiles"
-  | "sql"
-  | "task";
+  "events" | "userProfiles" | "groupProfiles" | "sql" | "task";
 
 export type SyncTaskKind = "events" | "userProfiles" | "groupProfiles";
 

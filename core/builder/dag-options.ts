@@ -47,11 +47,14 @@ export function normalizeDagOptions(
     throw new DagDefinitionError(dagId, undefined, problem);
   };
   if (typeof options !== "object" || options === null) {
-    fail("options must be an object, e.g. { schedule: \"@daily\" }");
+    fail('options must be an object, e.g. { schedule: "@daily" }');
   }
 
   const { schedule, timezone = "UTC", catchup = true } = options;
-  if (schedule !== undefined && !(typeof schedule === "string" && isCron(schedule))) {
+  if (
+    schedule !== undefined &&
+    !(typeof schedule === "string" && isCron(schedule))
+  ) {
     fail(
       `schedule ${JSON.stringify(schedule)} is not a valid cron ` +
         `expression (e.g. "*/15 * * * *" or "@daily")`,

@@ -72,6 +72,15 @@ export interface EnvSource {
 }
 
 const dotEnvCache = new Map<string, Readonly<Record<string, string>>>();
+let defaultProjectDir: string | undefined;
+
+/**
+ * Sets where `.env` is looked for when a resolver gives no directory
+ * (default: the working directory). The CLI calls it with the project root.
+ */
+export function setEnvProjectDir(dir: string | undefined): void {
+  defaultProjectDir = dir;
+}
 
 function readDotEnv(dir: string): Readonly<Record<string, string>> {
   const cached = dotEnvCache.get(dir);
@@ -108,7 +117,7 @@ export function resolveEnv(
   const fromProcess = variables[ref.name];
   if (!blank(fromProcess)) return fromProcess;
 
-  const dir = source.projectDir ?? process.cwd();
+  const dir = source.projectDir ?? defaultProjectDir ?? process.cwd();
   const fromFile = readDotEnv(dir)[ref.name];
   if (!blank(fromFile)) return fromFile;
 

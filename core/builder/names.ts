@@ -12,7 +12,10 @@ export const MAX_ID_LENGTH = 128;
  * @param what e.g. `task id` or `postgres connection name`
  * @throws ConfigError saying which characters are allowed
  */
-export function assertId(value: unknown, what: string): asserts value is string {
+export function assertId(
+  value: unknown,
+  what: string,
+): asserts value is string {
   if (
     typeof value === "string" &&
     value.length <= MAX_ID_LENGTH &&

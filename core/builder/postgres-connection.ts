@@ -5,20 +5,22 @@
  */
 import { ConfigError } from "../errors.ts";
 import { sql, type SqlQuery } from "../source/sql.ts";
+import { parseZone } from "../source/zone.ts";
 import { registerUrlSecret } from "../util/redact.ts";
 import {
   resolveConfigurable,
   type Configurable,
   type EnvSource,
 } from "./env.ts";
-import { assertId, isTimeZone } from "./names.ts";
+import { assertId } from "./names.ts";
 
 export interface PostgresConfig {
   /** Connection string, usually `env("WAREHOUSE_URL")`. */
   url: Configurable<string>;
   /**
-   * Zone in which `timestamp without time zone` values are read
-   * (default: "UTC"; never the machine's zone).
+   * Zone in which `timestamp without time zone` values are read: an IANA
+   * name or a UTC offset such as "+05:30" (default: "UTC"; never the
+   * machine's zone).
    */
   timezone?: string;
   /** Per-statement timeout (default: the source reader's default). */
@@ -104,12 +106,8 @@ export function postgres(
 ): PostgresConnection {
   assertId(name, "postgres connection name");
   const timezone = config.timezone ?? "UTC";
-  if (!isTimeZone(timezone)) {
-    throw new ConfigError(
-      `postgres connection "${name}": unknown timezone "${timezone}" ` +
-        `(use an IANA name such as "UTC" or "Europe/Paris")`,
-    );
-  }
+  // Throws a ConfigError naming the connection for an unknown zone.
+  parseZone(timezone, name);
   const timeout = config.statementTimeoutMs;
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout > 0)) {
     throw new ConfigError(

@@ -81,7 +81,10 @@ function checkIncremental(
     fail("incremental.cursor must be the name of a column");
   }
   const lookback = inc.lookbackMs;
-  if (lookback !== undefined && !(Number.isInteger(lookback) && lookback >= 0)) {
+  if (
+    lookback !== undefined &&
+    !(Number.isInteger(lookback) && lookback >= 0)
+  ) {
     fail("incremental.lookbackMs must be a whole number of 0 or more");
   }
   return Object.freeze({ ...inc });
@@ -137,7 +140,10 @@ export function sqlTask(dagId: string, id: string, spec: SqlSpec): DraftTask {
     fail("statement must be built with the sql tag: sql`update …`");
   }
   const timeoutMs = spec.timeoutMs;
-  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs > 0)) {
+  if (
+    timeoutMs !== undefined &&
+    !(Number.isInteger(timeoutMs) && timeoutMs > 0)
+  ) {
     fail("timeoutMs must be a positive whole number of milliseconds");
   }
   return Object.freeze({

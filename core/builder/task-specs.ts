@@ -11,10 +11,7 @@ import type {
 import type { SqlQuery } from "../source/sql.ts";
 import type { IncrementalOptions, RejectThreshold } from "./dag-definition.ts";
 import type { MixpanelConnection } from "./mixpanel-connection.ts";
-import type {
-  PostgresConnection,
-  SourceQuery,
-} from "./postgres-connection.ts";
+import type { PostgresConnection, SourceQuery } from "./postgres-connection.ts";
 
 /** Options shared by every task that sends rows to Mixpanel. */
 export interface SyncSpec<Row> {

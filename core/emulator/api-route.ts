@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
+import { LIMITS } from "../mixpanel/rules.ts";
 import { rootLogger } from "../util/log.ts";
 import type { ApiRequest } from "./api-request.ts";
 import { BodyError, readBody } from "./body.ts";
@@ -48,15 +49,15 @@ function reset(request: IncomingMessage, entry: RequestRecord): void {
   request.socket.resetAndDestroy();
 }
 
-function runHandler(
+async function runHandler(
   handler: Handler,
   request: ApiRequest,
   state: EmulatorState,
   entry: RequestRecord,
   style: EndpointStyle,
-): Reply | Promise<Reply> {
+): Promise<Reply> {
   try {
-    if (state.timing) return handleTiming(request, state, entry);
+    if (state.timing) return await handleTiming(request, state, entry);
     return handler(request, state, entry);
   } catch (error) {
     if (error instanceof BodyError) {
@@ -69,10 +70,10 @@ function runHandler(
 
 /**
  * The legacy `GET ?data=` form that the official Node SDK still uses for
- * /track, /engage and /groups, as a form body; null for anything else.
+ * single calls, as a form body; null for anything else.
  */
-function getData(request: IncomingMessage, path: string): Buffer | null {
-  if (request.method !== "GET" || path === "/import") return null;
+function getData(request: IncomingMessage): Buffer | null {
+  if (request.method !== "GET") return null;
   const match = /[?&]data=([^&]*)/.exec(request.url ?? "");
   return match ? Buffer.from(`data=${match[1]}`) : null;
 }
@@ -101,7 +102,7 @@ export async function serveApi(
     request.resume();
     return send(response, errorReply(style, 404, `no endpoint ${path}`), entry);
   }
-  const queryData = getData(request, path);
+  const queryData = getData(request);
   if (request.method !== "POST" && queryData === null) {
     request.resume();
     const reply = errorReply(style, 405, `use POST for ${path}`);
@@ -110,7 +111,7 @@ export async function serveApi(
 
   let wire: Buffer;
   try {
-    const limit = state.options.maxRequestBytes ?? 10 * 1024 * 1024;
+    const limit = state.options.maxRequestBytes ?? LIMITS.maxImportBytes;
     wire =
       queryData ?? (await readBody(request, state.timing ? 1024 ** 3 : limit));
   } catch (error) {

@@ -2,11 +2,18 @@
  * Stored events, kept compact so that a million of them fit in a few
  * hundred MB: each event is its UTF-8 JSON written into large shared
  * buffers, located by three typed-array slots; the de-dup index maps a
- * 96-bit hash of (project, event, distinct_id, time-ms, $insert_id) to the
+ * 64-bit hash of (project, event, distinct_id, time-ms, $insert_id) to the
  * slot, and a resend overwrites the slot with the latest copy (spec §3.5).
  * No parsed object outlives a request.
  */
 import { createHash } from "node:crypto";
+import { DedupIndex } from "./dedup-index.ts";
+
+/** A 64-bit de-dup key as two unsigned 32-bit halves. */
+export interface DedupKey {
+  hi: number;
+  lo: number;
+}
 
 const CHUNK_BYTES = 16 * 1024 * 1024;
 
@@ -17,19 +24,19 @@ function grow<T extends Uint32Array>(array: T, size: number): T {
   return next;
 }
 
-/** The de-dup key of an event; null when it has no client $insert_id. */
+/** The de-dup key of an event within a project (spec §3.5). */
 export function dedupKey(
   project: string,
   event: string,
   distinctId: string,
   timeMs: number,
   insertId: string,
-): string {
-  return createHash("sha1")
+): DedupKey {
+  const digest = createHash("sha1")
     .update(`${project}\u0000${event}\u0000${distinctId}\u0000`)
     .update(`${timeMs}\u0000${insertId}`)
-    .digest("base64")
-    .slice(0, 16);
+    .digest();
+  return { hi: digest.readUInt32LE(0), lo: digest.readUInt32LE(4) };
 }
 
 export class EventStore {
@@ -38,7 +45,7 @@ export class EventStore {
   private chunkOf = new Uint32Array(1024);
   private offsetOf = new Uint32Array(1024);
   private lengthOf = new Uint32Array(1024);
-  private index = new Map<string, number>();
+  private index = new DedupIndex();
   private size = 0;
   private duplicateCount = 0;
 
@@ -56,15 +63,15 @@ export class EventStore {
    * Stores one event's JSON. With a key, an event already stored under it
    * is replaced (latest wins) and the call returns "duplicate".
    */
-  put(key: string | null, json: string): "stored" | "duplicate" {
-    const existing = key === null ? undefined : this.index.get(key);
+  put(key: DedupKey | null, json: string): "stored" | "duplicate" {
+    const existing = key === null ? undefined : this.index.get(key.hi, key.lo);
     const slot = existing ?? this.size;
     if (existing === undefined) {
       this.size += 1;
       this.chunkOf = grow(this.chunkOf, this.size);
       this.offsetOf = grow(this.offsetOf, this.size);
       this.lengthOf = grow(this.lengthOf, this.size);
-      if (key !== null) this.index.set(key, slot);
+      if (key !== null) this.index.add(key.hi, key.lo, slot);
     } else {
       this.duplicateCount += 1;
     }

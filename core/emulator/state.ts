@@ -54,6 +54,8 @@ export class EmulatorState {
   requests = 0;
   /** Records counted in timing mode, where nothing is stored. */
   readonly timed = { events: 0, profiles: 0, groups: 0 };
+  /** Bodies written to the timing-mode spool directory. */
+  spooled = 0;
 
   constructor(readonly options: EmulatorOptions) {
     this.clock = options.clock ?? Date.now;

@@ -6,13 +6,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { timeToMs } from "../mixpanel/rules.ts";
+import type { DedupKey } from "./event-store.ts";
 import { dedupKey } from "./event-store.ts";
 
 export interface StoredEvent {
   /** Compact JSON of the stored event. */
   json: string;
   /** De-dup key; null when the server generated the `$insert_id`. */
-  key: string | null;
+  key: DedupKey | null;
 }
 
 function distinctIdOf(properties: Record<string, unknown>): string {
@@ -31,7 +32,7 @@ export function storedEvent(
   properties.time = timeToMs(properties.time as number);
   properties.distinct_id = distinctIdOf(properties);
 
-  let key: string | null = null;
+  let key: DedupKey | null = null;
   if (typeof properties.$insert_id === "string" && properties.$insert_id) {
     key = dedupKey(
       projectId,

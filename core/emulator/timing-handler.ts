@@ -11,8 +11,6 @@ import type { Reply } from "./responses.ts";
 import { json } from "./responses.ts";
 import type { EmulatorState } from "./state.ts";
 
-let sequence = 0;
-
 /** Counts records without parsing NDJSON: one per non-blank line. */
 function countRecords(body: Buffer): number {
   const text = body.toString("utf8").trim();
@@ -36,8 +34,8 @@ export async function handleTiming(
   const timing = state.options.timing;
   const spoolDir = typeof timing === "object" ? timing.spoolDir : undefined;
   if (spoolDir) {
-    sequence += 1;
-    const name = `${String(sequence).padStart(8, "0")}-${request.path.slice(1)}`;
+    state.spooled += 1;
+    const name = `${String(state.spooled).padStart(8, "0")}-${request.path.slice(1)}`;
     const file = join(spoolDir, name + (request.gzip ? ".gz" : ".body"));
     await writeFile(file, request.wire);
   }

@@ -19,12 +19,7 @@ import { LIMITS } from "../mixpanel/rules.ts";
 import { truncateUtf8, fitsUtf8 } from "./truncate-utf8.ts";
 
 export type JsonValue =
-  | string
-  | number
-  | boolean
-  | null
-  | JsonValue[]
-  | { [key: string]: JsonValue };
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** Mixpanel's limit for a string property value. */
 export const MAX_STRING_BYTES = 255;

@@ -16,8 +16,10 @@ import {
   type IdentityMode,
 } from "../mixpanel/rules.ts";
 import { ValueConverter } from "./convert-value.ts";
+import { parseZone } from "../source/zone.ts";
 import { eventTimeMs } from "./event-time.ts";
 import { insertIdFor, keyText } from "./insert-id.ts";
+import { smallJsonBytes } from "./json-size.ts";
 import type { JsonObject, MappedEvent, RowMapper } from "./map-result.ts";
 import type { AnyRow } from "./mapping-spec.ts";
 import {
@@ -27,7 +29,7 @@ import {
   RestColumns,
   type StepNotes,
 } from "./property-plan.ts";
-import { rejecter, violationField, violationReason } from "./rejection.ts";
+import { rejection, violationField, violationReason } from "./rejection.ts";
 
 export interface EventMapperOptions {
   /** The clock that bounds future times (default: `Date.now`). */
@@ -58,6 +60,8 @@ export function compileEventMapper(
   const steps = planProperties(m.properties);
   const eventName = eventNameOf(task);
   const converter = new ValueConverter(true);
+  const { connection } = task.from;
+  const zone = parseZone(connection.timezone, connection.name);
 
   const columns = [m.insertId, m.userId, m.time];
   if (m.ip !== undefined) columns.push(m.ip);
@@ -79,7 +83,8 @@ export function compileEventMapper(
     ["$insert_id", m.insertId],
     ["properties.ip", m.ip ?? "ip"],
   ]);
-  for (const s of steps) sources.set(`properties.${s.name}`, s.column ?? s.name);
+  for (const s of steps)
+    sources.set(`properties.${s.name}`, s.column ?? s.name);
 
   let checked = false;
 
@@ -89,9 +94,11 @@ export function compileEventMapper(
       checked = true;
     }
     const key = keyText(row[m.insertId]);
-    const reject = rejecter(scope, key ?? "(null)");
+    const rowKey = key ?? "(null)";
     if (key === null || key === "") {
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         m.insertId,
         `insert id column "${m.insertId}" is ${key === "" ? "empty" : "NULL"}` +
           `; every event needs one to be deduplicated. Filter these rows ` +
@@ -101,7 +108,9 @@ export function compileEventMapper(
 
     const userId = keyText(row[m.userId]);
     if (userId === null || userId === "") {
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         m.userId,
         `user id column "${m.userId}" is ` +
           `${userId === "" ? "empty" : "NULL or not text/number"}; ` +
@@ -110,7 +119,9 @@ export function compileEventMapper(
       );
     }
     if (isForbiddenId(userId)) {
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         m.userId,
         `user id ${JSON.stringify(userId)} in column "${m.userId}" is a ` +
           `placeholder Mixpanel refuses as a distinct_id. Replace it with ` +
@@ -119,9 +130,14 @@ export function compileEventMapper(
     }
 
     const nowMs = now();
-    const time = eventTimeMs(row[m.time], nowMs);
+    const time = eventTimeMs(row[m.time], nowMs, zone);
     if (typeof time === "string") {
-      return reject(m.time, `time column "${m.time}" ${time}`);
+      return rejection(
+        scope,
+        rowKey,
+        m.time,
+        `time column "${m.time}" ${time}`,
+      );
     }
 
     let name: string | null;
@@ -129,13 +145,20 @@ export function compileEventMapper(
       name = eventName.name(row);
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      return reject("event", `the event name function threw: ${text}`);
+      return rejection(
+        scope,
+        rowKey,
+        "event",
+        `the event name function threw: ${text}`,
+      );
     }
     if (typeof name !== "string" || name.trim() === "") {
       const where = eventName.column
         ? `column "${eventName.column}"`
         : "the event name function";
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         eventName.column ?? "event",
         `${where} gave no event name for this row; every event needs one`,
       );
@@ -153,12 +176,16 @@ export function compileEventMapper(
     const notes: StepNotes = { truncated: undefined, nulls: undefined };
     const failure =
       applySteps(steps, row, properties, converter, notes) ??
-      (rest ? applySteps(rest.steps(row), row, properties, converter, notes) : null);
-    if (failure) return reject(failure.field, failure.reason);
+      (rest
+        ? applySteps(rest.steps(row), row, properties, converter, notes)
+        : null);
+    if (failure) return rejection(scope, rowKey, failure.field, failure.reason);
 
     const count = Object.keys(properties).length;
     if (count > LIMITS.maxProperties) {
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         "properties",
         `the event would have ${count} properties; Mixpanel accepts at ` +
           `most ${LIMITS.maxProperties}` +
@@ -170,9 +197,12 @@ export function compileEventMapper(
     const violation = validateImportEvent(record, {
       nowMs,
       identityMode: options.identityMode,
+      jsonBytes: smallJsonBytes(record, LIMITS.maxEventBytes),
     });
     if (violation) {
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         violationField(violation.field, sources),
         violationReason(violation.message),
       );

@@ -38,6 +38,8 @@ export type GroupProfileUpdate = {
   $token?: string;
   $group_key: string;
   $group_id: string;
+  $ip?: string;
+  $ignore_time?: boolean;
   /** Always present on mapped updates; absent after `splitOperations`. */
   $set?: JsonObject;
   $set_once?: JsonObject;

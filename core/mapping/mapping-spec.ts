@@ -24,9 +24,7 @@ export type PropertyMap<Row> = {
  * a column.
  */
 export type EventNameSource<Row> =
-  | string
-  | { readonly column: ColumnOf<Row> }
-  | ((row: Row) => string);
+  string | { readonly column: ColumnOf<Row> } | ((row: Row) => string);
 
 interface CommonMapping<Row> {
   /** Custom properties: name → column or function (default: none). */

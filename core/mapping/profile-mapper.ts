@@ -1,15 +1,19 @@
 /**
  * Rows → `/engage` and `/groups` updates. The mapped properties go to
  * `$set` (NULL ones are left out and listed, so the profile sync can unset
- * them), `setOnce` to `$set_once`. User updates also carry `$ip` (the IP
+ * them), `setOnce` to `$set_once`. Updates also carry `$ip` (the user's IP
  * column, else "0" so the profile is not located at the sync host) and
- * `$ignore_time: true`, so a sync does not count as user activity.
+ * `$ignore_time: true`, so a sync does not count as activity.
  */
 import type {
   GroupProfilesTask,
   UserProfilesTask,
 } from "../builder/dag-definition.ts";
-import { isForbiddenId, validateProfileUpdate } from "../mixpanel/rules.ts";
+import {
+  isForbiddenId,
+  LIMITS,
+  validateProfileUpdate,
+} from "../mixpanel/rules.ts";
 import { ValueConverter } from "./convert-value.ts";
 import { keyText } from "./insert-id.ts";
 import type {
@@ -27,7 +31,8 @@ import {
   RestColumns,
   type StepNotes,
 } from "./property-plan.ts";
-import { rejecter, violationField, violationReason } from "./rejection.ts";
+import { smallJsonBytes } from "./json-size.ts";
+import { rejection, violationField, violationReason } from "./rejection.ts";
 
 export interface ProfileMapperOptions {
   /** The project token put in `$token` (default: none; the client adds it). */
@@ -49,7 +54,6 @@ interface ProfileShape<U extends ProfileUpdate> {
 function compileProfileMapper<U extends ProfileUpdate>(
   task: UserProfilesTask | GroupProfilesTask,
   shape: ProfileShape<U>,
-  options: ProfileMapperOptions,
 ): RowMapper<U> {
   const m = task.mapping;
   const scope = { dag: task.dagId, task: task.id };
@@ -62,7 +66,8 @@ function compileProfileMapper<U extends ProfileUpdate>(
   if (task.kind === "userProfiles" && task.mapping.ip !== undefined) {
     columns.push(task.mapping.ip);
   }
-  for (const s of [...setSteps, ...onceSteps]) if (s.column) columns.push(s.column);
+  for (const s of [...setSteps, ...onceSteps])
+    if (s.column) columns.push(s.column);
   const names = [...setSteps, ...onceSteps].map((s) => s.name);
   const rest = m.includeRest
     ? new RestColumns("profiles", new Set([...columns, ...names]), scope)
@@ -85,9 +90,11 @@ function compileProfileMapper<U extends ProfileUpdate>(
       checked = true;
     }
     const id = keyText(row[idColumn]);
-    const reject = rejecter(scope, id ?? "(null)");
+    const rowKey = id ?? "(null)";
     if (id === null || id === "") {
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         idColumn,
         `${shape.kind} id column "${idColumn}" is ` +
           `${id === "" ? "empty" : "NULL or not text/number"}; every ` +
@@ -95,7 +102,7 @@ function compileProfileMapper<U extends ProfileUpdate>(
       );
     }
     const idProblem = shape.idProblem(id);
-    if (idProblem) return reject(idColumn, idProblem);
+    if (idProblem) return rejection(scope, rowKey, idColumn, idProblem);
 
     const $set: JsonObject = {};
     const notes: StepNotes = {
@@ -105,15 +112,25 @@ function compileProfileMapper<U extends ProfileUpdate>(
     const failure =
       applySteps(setSteps, row, $set, converter, notes) ??
       (rest ? applySteps(rest.steps(row), row, $set, converter, notes) : null);
-    if (failure) return reject(failure.field, failure.reason);
+    if (failure) return rejection(scope, rowKey, failure.field, failure.reason);
 
     const record = shape.identity(id, row);
     record.$set = $set;
     if (onceSteps.length > 0) {
       const $set_once: JsonObject = {};
-      const onceNotes: StepNotes = { truncated: notes.truncated, nulls: undefined };
-      const problem = applySteps(onceSteps, row, $set_once, converter, onceNotes);
-      if (problem) return reject(problem.field, problem.reason);
+      const onceNotes: StepNotes = {
+        truncated: notes.truncated,
+        nulls: undefined,
+      };
+      const problem = applySteps(
+        onceSteps,
+        row,
+        $set_once,
+        converter,
+        onceNotes,
+      );
+      if (problem)
+        return rejection(scope, rowKey, problem.field, problem.reason);
       notes.truncated = onceNotes.truncated;
       if (Object.keys($set_once).length > 0) record.$set_once = $set_once;
     }
@@ -122,9 +139,13 @@ function compileProfileMapper<U extends ProfileUpdate>(
       record.$token === undefined
         ? { ...record, $token: PLACEHOLDER_TOKEN }
         : record;
-    const violation = validateProfileUpdate(checkable, shape.kind);
+    const violation = validateProfileUpdate(checkable, shape.kind, {
+      jsonBytes: smallJsonBytes(checkable, LIMITS.maxProfileUpdateBytes),
+    });
     if (violation) {
-      return reject(
+      return rejection(
+        scope,
+        rowKey,
         violationField(violation.field, sources),
         violationReason(violation.message),
       );
@@ -139,39 +160,37 @@ function compileProfileMapper<U extends ProfileUpdate>(
   };
 }
 
-/** `$token` first, as in Mixpanel's examples, when the caller gave one. */
-const tokenOf = (options: ProfileMapperOptions) =>
-  options.token === undefined ? {} : { $token: options.token };
-
 export function compileUserProfileMapper(
   task: UserProfilesTask,
   options: ProfileMapperOptions = {},
 ): RowMapper<UserProfileUpdate> {
   const { userId, ip } = task.mapping;
-  return compileProfileMapper<UserProfileUpdate>(
-    task,
-    {
-      kind: "user",
-      idColumn: userId,
-      identity(id, row) {
-        const raw = ip === undefined ? null : row[ip];
-        return {
-          ...tokenOf(options),
-          $distinct_id: id,
-          $ip: typeof raw === "string" && raw !== "" ? raw : "0",
-          $ignore_time: true,
-        };
-      },
-      idProblem: (id) =>
-        isForbiddenId(id)
-          ? `user id ${JSON.stringify(id)} in column "${userId}" is a ` +
-            `placeholder Mixpanel refuses as a distinct_id. Replace it ` +
-            `with the real id or filter such rows out`
-          : null,
+  // `$token` goes first, as in Mixpanel's examples, when the caller gave one.
+  const token = options.token;
+  return compileProfileMapper<UserProfileUpdate>(task, {
+    kind: "user",
+    idColumn: userId,
+    identity(id, row) {
+      const raw = ip === undefined ? null : row[ip];
+      const $ip = typeof raw === "string" && raw !== "" ? raw : "0";
+      return token === undefined
+        ? { $distinct_id: id, $ip, $ignore_time: true }
+        : { $token: token, $distinct_id: id, $ip, $ignore_time: true };
     },
-    options,
-  );
+    idProblem: (id) =>
+      isForbiddenId(id)
+        ? `user id ${JSON.stringify(id)} in column "${userId}" is a ` +
+          `placeholder Mixpanel refuses as a distinct_id. Replace it ` +
+          `with the real id or filter such rows out`
+        : null,
+  });
 }
+
+/**
+ * A sync is not activity, and the sync host's address says nothing about a
+ * group: group updates carry the same two flags as user updates.
+ */
+const GROUP_FLAGS = { $ip: "0", $ignore_time: true } as const;
 
 /** Group ids have no forbidden values: "0" is a valid group. */
 export function compileGroupProfileMapper(
@@ -179,16 +198,19 @@ export function compileGroupProfileMapper(
   options: ProfileMapperOptions = {},
 ): RowMapper<GroupProfileUpdate> {
   const { groupKey, groupId } = task.mapping;
-  return compileProfileMapper<GroupProfileUpdate>(
-    task,
-    {
-      kind: "group",
-      idColumn: groupId,
-      identity(id) {
-        return { ...tokenOf(options), $group_key: groupKey, $group_id: id };
-      },
-      idProblem: () => null,
-    },
-    options,
-  );
+  const token = options.token;
+  return compileProfileMapper<GroupProfileUpdate>(task, {
+    kind: "group",
+    idColumn: groupId,
+    identity: (id) =>
+      token === undefined
+        ? { $group_key: groupKey, $group_id: id, ...GROUP_FLAGS }
+        : {
+            $token: token,
+            $group_key: groupKey,
+            $group_id: id,
+            ...GROUP_FLAGS,
+          },
+    idProblem: () => null,
+  });
 }

@@ -115,7 +115,10 @@ export class RestColumns {
   }
 
   /** Steps for this row's remaining columns, in the row's column order. */
-  steps(row: AnyRow): PropertyStep[] {
+  steps(row: AnyRow): readonly PropertyStep[] {
+    // Rows of one query share their columns: reuse the last plan when the
+    // column list is unchanged, which saves a lookup per column and row.
+    if (this.sameColumns(row)) return this.cachedSteps;
     const steps: PropertyStep[] = [];
     for (const column of Object.keys(row)) {
       if (this.taken.has(column)) continue;
@@ -125,7 +128,22 @@ export class RestColumns {
       }
       steps.push({ name: column, column, fn: undefined });
     }
+    this.cachedColumns = Object.keys(row);
+    this.cachedSteps = steps;
     return steps;
+  }
+
+  private cachedColumns: string[] = [];
+  private cachedSteps: readonly PropertyStep[] = [];
+
+  private sameColumns(row: AnyRow): boolean {
+    const columns = this.cachedColumns;
+    let i = 0;
+    for (const column in row) {
+      if (columns[i] !== column) return false;
+      i++;
+    }
+    return i === columns.length && i > 0;
   }
 
   private warnOnce(column: string) {

@@ -9,20 +9,21 @@ export interface RejectionScope {
   readonly task: string;
 }
 
-export type Reject = (field: string, reason: string) => MapResult<never>;
-
-/** A function making rejections for one row. */
-export function rejecter(scope: RejectionScope, rowKey: string): Reject {
-  return (field, reason) => {
-    const rejection: MappingRejection = {
-      dag: scope.dag,
-      task: scope.task,
-      rowKey,
-      field,
-      reason,
-    };
-    return { ok: false, rejection };
+/** A rejection of one row. */
+export function rejection(
+  scope: RejectionScope,
+  rowKey: string,
+  field: string,
+  reason: string,
+): MapResult<never> {
+  const rejected: MappingRejection = {
+    dag: scope.dag,
+    task: scope.task,
+    rowKey,
+    field,
+    reason,
   };
+  return { ok: false, rejection: rejected };
 }
 
 /**

@@ -69,8 +69,10 @@ const REST: Record<RecordKind, ReadonlySet<string>> = {
 export function reservedReason(kind: RecordKind, name: string): string | null {
   if (EXPLICIT[kind].has(name) || name.startsWith("mp_original_")) {
     if (kind === "events" && EVENT_OWN.includes(name)) {
-      return `"${name}" is set by backflow from the mapping's insertId, ` +
-        `userId, time and ip options`;
+      return (
+        `"${name}" is set by backflow from the mapping's insertId, ` +
+        `userId, time and ip options`
+      );
     }
     return `"${name}" is reserved by Mixpanel`;
   }

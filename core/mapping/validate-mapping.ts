@@ -37,13 +37,17 @@ function propertiesProblem(
       return `${option} has an empty or malformed property name`;
     }
     if (name.length > MAX_PROPERTY_NAME) {
-      return `${option}: property name "${name.slice(0, 40)}…" is longer ` +
-        `than Mixpanel's ${MAX_PROPERTY_NAME} characters`;
+      return (
+        `${option}: property name "${name.slice(0, 40)}…" is longer ` +
+        `than Mixpanel's ${MAX_PROPERTY_NAME} characters`
+      );
     }
     const reserved = reservedReason(kind, name);
     if (reserved) {
-      return `${option}: ${reserved}; map the column under another ` +
-        `property name`;
+      return (
+        `${option}: ${reserved}; map the column under another ` +
+        `property name`
+      );
     }
     if (!isColumn(source) && typeof source !== "function") {
       return `${option}.${name} must be a column name or a function of the row`;

@@ -218,8 +218,8 @@ export class MixpanelClient {
         format: kind === "events" ? "ndjson" : "array",
         concurrency: this.#concurrency,
         prepare: this.#preparer(kind),
-        deliver: (items, signal, counters) =>
-          deliver({ ...base, signal, counters }, items),
+        deliver: (part, idempotent, signal, counters) =>
+          deliver({ ...base, signal, counters }, part, idempotent),
       },
       options,
     );

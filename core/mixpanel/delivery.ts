@@ -17,19 +17,13 @@ import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 
 import type { Logger } from "../util/log.ts";
-import { encodeBody, splitByBytes, type BatchItem } from "./batching.ts";
+import { encodeBody, recordBytes, splitPart, type Part } from "./batching.ts";
 import { MixpanelError } from "./mixpanel-error.ts";
 import { parseImportReply, parseProfileReply } from "./responses.ts";
 import type { Endpoint, Transport, TransportCounters } from "./transport.ts";
 import type { RecordKind, Rejection } from "./types.ts";
 
 const gzip = promisify(gzipCallback);
-
-/** A record waiting to be sent, with what the retry rules need to know. */
-export interface SendItem<K> extends BatchItem<K> {
-  /** `$add`/`$append` updates must not be applied twice. */
-  idempotent: boolean;
-}
 
 export interface DeliveryOutcome<K> {
   delivered: K[];
@@ -48,25 +42,30 @@ export interface DeliveryContext {
   signal: AbortSignal;
 }
 
+/**
+ * Sends a part and reports every record of it as delivered or rejected.
+ * @param idempotent false when the part holds `$add`/`$append` updates
+ */
 export async function deliver<K>(
   ctx: DeliveryContext,
-  items: readonly SendItem<K>[],
+  part: Part<K>,
+  idempotent: boolean,
 ): Promise<DeliveryOutcome<K>> {
   const outcome: DeliveryOutcome<K> = { delivered: [], rejected: [] };
-  await deliverInto(ctx, items, outcome);
+  await deliverInto(ctx, part, idempotent, outcome);
   return outcome;
 }
 
 async function deliverInto<K>(
   ctx: DeliveryContext,
-  items: readonly SendItem<K>[],
+  part: Part<K>,
+  idempotent: boolean,
   out: DeliveryOutcome<K>,
 ): Promise<void> {
   const format = ctx.kind === "events" ? "ndjson" : "array";
-  const raw = encodeBody(items, format);
+  const raw = encodeBody(part, format);
   const gzipped = ctx.gzipLevel > 0;
   const body = gzipped ? await gzip(raw, { level: ctx.gzipLevel }) : raw;
-  const idempotent = items.every((item) => item.idempotent);
 
   const reply = await ctx.transport.post(
     ctx.endpoint,
@@ -76,40 +75,43 @@ async function deliverInto<K>(
   );
 
   if (reply.status === 413) {
-    if (items.length === 1) {
-      out.rejected.push(tooLarge(items[0]!, raw.length));
+    // Nothing of a 413 request was applied, so halving is always safe.
+    if (part.keys.length === 1) {
+      out.rejected.push(tooLarge(part.keys[0]!, recordBytes(part, 0)));
       return;
     }
-    const [left, right] = splitByBytes(items);
+    const [left, right] = splitPart(part);
     ctx.log.info("mixpanel.split", {
       endpoint: ctx.endpoint.path,
-      records: items.length,
+      records: part.keys.length,
       bytes: raw.length,
     });
-    await deliverInto(ctx, left, out);
-    await deliverInto(ctx, right, out);
+    await deliverInto(ctx, left, idempotent, out);
+    await deliverInto(ctx, right, idempotent, out);
     return;
   }
 
   if (ctx.kind === "events") {
-    mapImportReply(ctx, items, reply.status, reply.text, out);
+    mapImportReply(ctx, part.keys, reply.status, reply.text, out);
   } else {
-    await mapProfileReply(ctx, items, idempotent, reply.text, out);
+    await mapProfileReply(ctx, part, idempotent, reply.text, out);
   }
 }
 
-function tooLarge<K>(item: SendItem<K>, bytes: number): Rejection<K> {
+function tooLarge<K>(key: K, bytes: number): Rejection<K> {
   return {
-    key: item.key,
+    key,
     field: "",
-    message: `record is too large for one request (${bytes} bytes, HTTP 413)`,
+    message:
+      `record is too large for one request ` +
+      `(${bytes} bytes of JSON, HTTP 413)`,
     source: "mixpanel",
   };
 }
 
 function mapImportReply<K>(
   ctx: DeliveryContext,
-  items: readonly SendItem<K>[],
+  keys: readonly K[],
   status: number,
   text: string,
   out: DeliveryOutcome<K>,
@@ -120,7 +122,7 @@ function mapImportReply<K>(
       "MIXPANEL_BAD_REQUEST",
       `Mixpanel refused a ${ctx.endpoint.path} request of connection ` +
         `"${ctx.connection}" with ` +
-        `${items.length} events as malformed (HTTP ${status}: ` +
+        `${keys.length} events as malformed (HTTP ${status}: ` +
         `${text.slice(0, 200)}); this is a backflow bug, please report it.`,
       {
         connection: ctx.connection,
@@ -131,72 +133,84 @@ function mapImportReply<K>(
     );
   }
 
-  if (reply.batchReasons.length > 0 && reply.imported === 0) {
-    const message = reply.batchReasons.join("; ");
-    for (const item of items) {
-      out.rejected.push({
-        key: item.key,
-        field: "",
-        message,
-        source: "mixpanel",
-      });
-    }
-    return;
-  }
-
   const failedAt = new Set<number>();
   for (const failure of reply.failed) {
-    const item = items[failure.index];
-    if (!item || failedAt.has(failure.index)) {
+    const i = failure.index;
+    if (!Number.isInteger(i) || i < 0 || i >= keys.length || failedAt.has(i)) {
       ctx.log.warn("mixpanel.failed_record_out_of_range", {
-        index: failure.index,
-        records: items.length,
+        index: i,
+        records: keys.length,
       });
       continue;
     }
-    failedAt.add(failure.index);
+    failedAt.add(i);
     out.rejected.push({
-      key: item.key,
+      key: keys[i]!,
       field: failure.field,
       message: failure.message,
       source: "mixpanel",
     });
   }
-  if (status === 400 && reply.imported + failedAt.size !== items.length) {
+  // Bare-string failures carry no index: with nothing imported they are
+  // the reason every other record of the request failed.
+  const wholeReason =
+    reply.batchReasons.length > 0 && reply.imported === 0
+      ? reply.batchReasons.join("; ")
+      : undefined;
+  if (
+    wholeReason === undefined &&
+    status === 400 &&
+    reply.imported + failedAt.size !== keys.length
+  ) {
     ctx.log.warn("mixpanel.import_count_mismatch", {
-      records: items.length,
+      records: keys.length,
       imported: reply.imported,
       failed: failedAt.size,
       reasons: reply.batchReasons,
     });
   }
-  items.forEach((item, i) => {
-    if (!failedAt.has(i)) out.delivered.push(item.key);
+  keys.forEach((key, i) => {
+    if (failedAt.has(i)) return;
+    if (wholeReason === undefined) out.delivered.push(key);
+    else {
+      out.rejected.push({
+        key,
+        field: "",
+        message: wholeReason,
+        source: "mixpanel",
+      });
+    }
   });
 }
 
 async function mapProfileReply<K>(
   ctx: DeliveryContext,
-  items: readonly SendItem<K>[],
+  part: Part<K>,
   idempotent: boolean,
   text: string,
   out: DeliveryOutcome<K>,
 ): Promise<void> {
   const reply = parseProfileReply(text);
   if (reply.ok) {
-    for (const item of items) out.delivered.push(item.key);
+    for (const key of part.keys) out.delivered.push(key);
     return;
   }
-  if (items.length > 1 && idempotent) {
-    const [left, right] = splitByBytes(items);
-    await deliverInto(ctx, left, out);
-    await deliverInto(ctx, right, out);
+  if (part.keys.length > 1 && idempotent) {
+    const [left, right] = splitPart(part);
+    ctx.log.info("mixpanel.bisect", {
+      endpoint: ctx.endpoint.path,
+      records: part.keys.length,
+    });
+    await deliverInto(ctx, left, idempotent, out);
+    await deliverInto(ctx, right, idempotent, out);
     return;
   }
-  const field = /^(\$?[\w.]+), /.exec(reply.error)?.[1] ?? "";
-  for (const item of items) {
+  // Messages read "[Engage API error: ]<field>, <reason>".
+  const field =
+    /^(?:\w+ API error: )?(\$?[\w.]+), /.exec(reply.error)?.[1] ?? "";
+  for (const key of part.keys) {
     out.rejected.push({
-      key: item.key,
+      key,
       field,
       message: reply.error,
       source: "mixpanel",

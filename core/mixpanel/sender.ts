@@ -15,8 +15,13 @@
  *    were reported; the rest were not, and a resend is harmless.
  */
 import type { Violation } from "./rules.ts";
-import { BatchBuilder, type Batch, type BatchLimits } from "./batching.ts";
-import type { DeliveryOutcome, SendItem } from "./delivery.ts";
+import {
+  BatchBuilder,
+  type Batch,
+  type BatchLimits,
+  type Part,
+} from "./batching.ts";
+import type { DeliveryOutcome } from "./delivery.ts";
 import { abortError, type TransportCounters } from "./transport.ts";
 import type { BatchAck, SenderStats } from "./types.ts";
 import type { BodyFormat } from "./batching.ts";
@@ -38,7 +43,8 @@ export interface SenderParts<K> {
   concurrency: number;
   prepare: (record: unknown) => Prepared;
   deliver: (
-    items: readonly SendItem<K>[],
+    part: Part<K>,
+    idempotent: boolean,
     signal: AbortSignal,
     counters: TransportCounters,
   ) => Promise<DeliveryOutcome<K>>;
@@ -47,7 +53,7 @@ export interface SenderParts<K> {
 export class MixpanelSender<R, K> {
   readonly #parts: SenderParts<K>;
   readonly #onBatch: SenderOptions<K>["onBatch"];
-  readonly #builder: BatchBuilder<K, SendItem<K>>;
+  readonly #builder: BatchBuilder<K>;
   readonly #controller = new AbortController();
   readonly #pending = new Set<Promise<void>>();
   readonly #waiters: Array<() => void> = [];
@@ -66,10 +72,7 @@ export class MixpanelSender<R, K> {
   constructor(parts: SenderParts<K>, options: SenderOptions<K> = {}) {
     this.#parts = parts;
     this.#onBatch = options.onBatch;
-    this.#builder = new BatchBuilder<K, SendItem<K>>(
-      parts.limits,
-      parts.format,
-    );
+    this.#builder = new BatchBuilder<K>(parts.limits, parts.format);
     const external = options.signal;
     if (external?.aborted) this.#abortWith(abortError(external));
     external?.addEventListener(
@@ -90,7 +93,12 @@ export class MixpanelSender<R, K> {
     const prepared = this.#parts.prepare(record);
     if ("json" in prepared) {
       if (this.#builder.wouldOverflow(prepared.bytes)) await this.#dispatch();
-      this.#builder.add({ key, ...prepared });
+      this.#builder.add(
+        key,
+        prepared.json,
+        prepared.bytes,
+        prepared.idempotent,
+      );
     } else {
       this.#builder.reject({
         key,
@@ -149,13 +157,14 @@ export class MixpanelSender<R, K> {
   }
 
   /** Never rejects: a failure is recorded and surfaces via push/flush. */
-  async #run(batch: Batch<K, SendItem<K>>): Promise<void> {
+  async #run(batch: Batch<K>): Promise<void> {
     try {
       const outcome =
-        batch.items.length === 0
+        batch.part.keys.length === 0
           ? { delivered: [], rejected: [] }
           : await this.#parts.deliver(
-              batch.items,
+              batch.part,
+              batch.idempotent,
               this.#controller.signal,
               this.#counters,
             );

@@ -171,6 +171,14 @@ export class Transport {
       headers.authorization = this.#o.connection.authorizationHeader();
     }
 
+    // undici's own header/body timeouts tick at about one second, so the
+    // whole exchange is bounded by a timer of ours as well.
+    const limit = this.#o.requestTimeoutMs;
+    const attempt = new AbortController();
+    const onAbort = () => attempt.abort(options.signal.reason);
+    options.signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => attempt.abort("timeout"), limit);
+
     let response: Dispatcher.ResponseData;
     let text: string;
     try {
@@ -179,14 +187,23 @@ export class Transport {
         path: `${this.#basePath}${endpoint.path}?${endpoint.query}`,
         headers,
         body,
-        signal: options.signal,
-        headersTimeout: this.#o.requestTimeoutMs,
-        bodyTimeout: this.#o.requestTimeoutMs,
+        signal: attempt.signal,
+        headersTimeout: limit,
+        bodyTimeout: limit,
       });
       text = await response.body.text();
     } catch (error) {
       if (options.signal.aborted) throw abortError(options.signal);
+      if (attempt.signal.aborted) {
+        return {
+          code: "MIXPANEL_NETWORK",
+          detail: `ETIMEDOUT: no complete answer within ${limit} ms`,
+        };
+      }
       return networkFailure(error);
+    } finally {
+      clearTimeout(timer);
+      options.signal.removeEventListener("abort", onAbort);
     }
 
     const status = response.statusCode;

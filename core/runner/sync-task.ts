@@ -8,6 +8,7 @@
  */
 import type { SyncTask } from "../builder/dag-definition.ts";
 import { compileMapper } from "../mapping/compile-mapper.ts";
+import { splitOperations, type ProfileUpdate } from "../mapping/map-result.ts";
 import type { MixpanelClient } from "../mixpanel/client.ts";
 import type { BatchAck, MixpanelEvent, RecordKind } from "../mixpanel/types.ts";
 import type { PostgresSource } from "../source/postgres-source.ts";
@@ -75,9 +76,14 @@ export async function runSyncTask(
     for (const row of rows) {
       counters.rowsRead += 1;
       const mapped = map(row);
-      if (mapped.ok) {
-        // The sender for this task's kind takes exactly what its mapper makes.
+      if (mapped.ok && task.kind === "events") {
         await sender.push(mapped.record as MixpanelEvent, mapped.key);
+      } else if (mapped.ok) {
+        // One operation per update object: Mixpanel does not document
+        // several in one (spec §5.2).
+        for (const update of splitOperations(mapped.record as ProfileUpdate)) {
+          await sender.push(update as unknown as MixpanelEvent, mapped.key);
+        }
       } else {
         const { rowKey, field, reason } = mapped.rejection;
         rejected.push({ rowKey, field, reason, source: "mapping" });

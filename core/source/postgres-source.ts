@@ -90,6 +90,10 @@ export class PostgresSource {
     // An idle connection dropped by the server must not crash the process;
     // the next query opens a fresh one.
     pool.on("error", (error) => log.warn("source.idle_error", { error }));
+    // pool.end() resolves before its sockets close; an error on a closing
+    // connection must not crash the process. A query in flight still gets
+    // the error through its own promise.
+    pool.on("connect", (client) => client.on("error", () => {}));
 
     this.#ctx = {
       name: config.name,

@@ -128,9 +128,7 @@ function setupSql(ctx: SourceContext, readOnly: boolean): string {
 
 /** The error to throw once `signal` has aborted the work of a source. */
 export function abortedError(name: string, signal: AbortSignal): BackflowError {
-  return new BackflowError(
-    "ABORTED",
-    `connection "${name}": query aborted`,
-    { cause: signal.reason },
-  );
+  return new BackflowError("ABORTED", `connection "${name}": query aborted`, {
+    cause: signal.reason,
+  });
 }

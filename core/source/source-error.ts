@@ -64,8 +64,7 @@ const RETRYABLE_NODE_CODES = new Set([
 export function toSourceError(error: unknown, context: ErrorContext) {
   if (error instanceof SourceError) return error;
   const fields = (typeof error === "object" && error ? error : {}) as
-    | PgErrorFields
-    | Record<string, never>;
+    PgErrorFields | Record<string, never>;
   const code = typeof fields.code === "string" ? fields.code : undefined;
   const sqlState = code && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
   const sent = Number(fields.position) || undefined;

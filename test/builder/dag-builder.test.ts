@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { DagDefinitionError } from "../../core/builder/dag-errors.ts";
+import { serializeDag } from "../../core/builder/serialize-dag.ts";
 import {
   CycleError,
   dag,
@@ -207,4 +208,20 @@ test("an async build function is refused", () => {
     () => dag("shop", {}, (async () => {}) as never),
     /synchronously/,
   );
+});
+
+test("a DAG serialises to JSON without functions or secrets", () => {
+  const shop = dag("shop", { schedule: "@daily", tags: ["demo"] }, (d) => {
+    const users = d.task("prepare", () => {});
+    orders(d).after(users);
+  });
+  const json = JSON.parse(JSON.stringify(serializeDag(shop)));
+  assert.equal(json.schedule, "@daily");
+  assert.deepEqual(json.levels, [["prepare"], ["orders"]]);
+  const task = json.tasks[1];
+  assert.equal(task.warehouse, "warehouse");
+  assert.equal(task.mixpanel, "product");
+  assert.deepEqual(task.deferred, ["interval.start", "interval.end"]);
+  assert.deepEqual(task.mapping.properties, { amount: "total" });
+  assert.match(task.sql, /created_at >= \$1/);
 });

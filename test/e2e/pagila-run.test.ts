@@ -76,11 +76,19 @@ function byInsertId(events: StoredEvent[]) {
   return new Map(events.map((e) => [e.properties.$insert_id as string, e]));
 }
 
-function find(events: StoredEvent[], name: string, column: string, id: string) {
+function findOne(
+  events: StoredEvent[],
+  name: string,
+  user: string,
+  time: number,
+) {
   const found = events.filter(
-    (e) => e.event === name && e.properties[column] === id,
+    (e) =>
+      e.event === name &&
+      e.properties.distinct_id === user &&
+      e.properties.time === time,
   );
-  assert.equal(found.length, 1, `one ${name} event with ${column}=${id}`);
+  assert.equal(found.length, 1, `one ${name} of user ${user} at ${time}`);
   return found[0]!;
 }
 
@@ -133,9 +141,9 @@ describe("backflow run pagila", { skip: skipWithoutPagila }, () => {
   });
 
   test("a rental is stored with its exact payload", () => {
-    const rental = find(first.events, "Rental", "distinct_id", "130");
-    const p = rental.properties;
-    assert.equal(p.time, Date.UTC(2022, 4, 24, 21, 53, 30));
+    // Rental 1: customer 130, 2022-05-24 21:53:30+00.
+    const time = Date.UTC(2022, 4, 24, 21, 53, 30);
+    const p = findOne(first.events, "Rental", "130", time).properties;
     assert.equal(p.$user_id, "130");
     assert.equal(p.film_title, "BLANKET BEVERLY");
     assert.deepEqual(p.categories, ["Comedy", "New", "Sci-Fi"]);
@@ -146,13 +154,9 @@ describe("backflow run pagila", { skip: skipWithoutPagila }, () => {
   });
 
   test("a payment keeps its amount a number and its time in whole ms", () => {
-    const payments = first.events.filter(
-      (e) => e.event === "Payment" && e.properties.distinct_id === "269",
-    );
-    const payment = payments.find(
-      (e) => e.properties.time === Date.UTC(2022, 5, 21, 7, 41, 50, 707),
-    );
-    assert.ok(payment, "payment 16050 at 07:41:50.707316 stored as .707");
+    // Payment 16050: customer 269, 2022-06-21 07:41:50.707316+00.
+    const time = Date.UTC(2022, 5, 21, 7, 41, 50, 707);
+    const payment = findOne(first.events, "Payment", "269", time);
     assert.equal(payment.properties.amount, 1.99);
     assert.equal(typeof payment.properties.amount, "number");
     assert.equal(payment.properties.store_id, "2");

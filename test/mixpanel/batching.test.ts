@@ -5,87 +5,102 @@ import {
   BatchBuilder,
   bodyBytes,
   encodeBody,
-  splitByBytes,
-  type BatchItem,
+  splitPart,
+  type BodyFormat,
 } from "../../core/mixpanel/batching.ts";
 
-const item = (key: number, value: unknown): BatchItem<number> => {
+function builder(format: BodyFormat, maxRecords = 100, maxBytes = 1e6) {
+  return new BatchBuilder<number>({ maxRecords, maxBytes }, format);
+}
+
+function add(b: BatchBuilder<number>, key: number, value: unknown) {
   const json = JSON.stringify(value);
-  return { key, json, bytes: Buffer.byteLength(json) };
-};
+  b.add(key, json, Buffer.byteLength(json));
+}
 
 describe("request bodies", () => {
   it("writes NDJSON lines and JSON arrays byte for byte", () => {
-    const items = [item(0, { a: "é" }), item(1, { b: 2 })];
-    assert.equal(encodeBody(items, "ndjson").toString(), '{"a":"é"}\n{"b":2}');
-    assert.deepEqual(JSON.parse(encodeBody(items, "array").toString()), [
-      { a: "é" },
-      { b: 2 },
-    ]);
-    assert.equal(encodeBody([], "array").toString(), "[]");
+    for (const format of ["ndjson", "array"] as const) {
+      const b = builder(format);
+      add(b, 0, { a: "é" });
+      add(b, 1, { b: 2 });
+      const body = encodeBody(b.take()!.part, format).toString();
+      assert.equal(
+        body,
+        format === "ndjson" ? '{"a":"é"}\n{"b":2}' : '[{"a":"é"},{"b":2}]',
+      );
+    }
   });
 
   it("counts separators in the body size", () => {
     assert.equal(bodyBytes("ndjson", 3, 30), 32);
     assert.equal(bodyBytes("array", 3, 30), 34);
   });
+
+  it("grows its buffer without losing earlier records", () => {
+    const b = builder("ndjson", 10_000, 1e9);
+    const values = Array.from({ length: 3000 }, (_, i) => ({ i, pad: "x" }));
+    values.forEach((value, i) => add(b, i, value));
+    const lines = encodeBody(b.take()!.part, "ndjson").toString().split("\n");
+    assert.deepEqual(
+      lines.map((line) => JSON.parse(line)),
+      values,
+    );
+  });
 });
 
 describe("BatchBuilder", () => {
   it("cuts on the record cap, counting local rejections", () => {
-    const b = new BatchBuilder<number>(
-      { maxRecords: 2, maxBytes: 1e6 },
-      "ndjson",
-    );
-    b.add(item(0, {}));
+    const b = builder("ndjson", 2);
+    add(b, 0, {});
     b.reject({ key: 1, field: "event", message: "blank", source: "local" });
     assert.equal(b.full, true);
     const batch = b.take()!;
     assert.deepEqual(batch.keys, [0, 1]);
-    assert.equal(batch.items.length, 1);
+    assert.deepEqual(batch.part.keys, [0]);
     assert.equal(batch.local.length, 1);
     assert.equal(b.take(), undefined);
   });
 
   it("reports overflow before the byte cap is crossed", () => {
-    const b = new BatchBuilder<number>(
-      { maxRecords: 10, maxBytes: 20 },
-      "ndjson",
-    );
+    const b = builder("ndjson", 10, 20);
     assert.equal(b.wouldOverflow(50), false, "a lone record always fits");
-    b.add(item(0, "1234567890")); // 12 bytes
+    add(b, 0, "1234567890"); // 12 bytes
     assert.equal(b.wouldOverflow(7), false); // 12 + 1 + 7 = 20
     assert.equal(b.wouldOverflow(8), true);
   });
 
-  it("numbers batches in order", () => {
-    const b = new BatchBuilder<number>(
-      { maxRecords: 1, maxBytes: 100 },
-      "array",
-    );
-    b.add(item(0, 1));
+  it("numbers batches in order and marks non-idempotent ones", () => {
+    const b = builder("array", 1);
+    add(b, 0, 1);
     const first = b.take()!;
-    b.add(item(1, 2));
-    assert.deepEqual([first.sequence, b.take()!.sequence], [0, 1]);
+    b.add(1, "2", 1, false);
+    const second = b.take()!;
+    assert.deepEqual([first.sequence, second.sequence], [0, 1]);
+    assert.deepEqual([first.idempotent, second.idempotent], [true, false]);
   });
 });
 
-describe("splitByBytes", () => {
-  it("halves by bytes and never leaves a side empty", () => {
-    const big = item(0, "x".repeat(100));
-    const small = [1, 2, 3].map((k) => item(k, "y"));
-    const [left, right] = splitByBytes([big, ...small]);
-    assert.deepEqual(
-      left.map((i) => i.key),
-      [0],
-    );
-    assert.deepEqual(
-      right.map((i) => i.key),
-      [1, 2, 3],
-    );
+describe("splitPart", () => {
+  it("halves by bytes, never leaving a side empty", () => {
+    const b = builder("ndjson");
+    add(b, 0, "x".repeat(100));
+    for (const k of [1, 2, 3]) add(b, k, "y");
+    const [left, right] = splitPart(b.take()!.part);
+    assert.deepEqual(left.keys, [0]);
+    assert.deepEqual(right.keys, [1, 2, 3]);
+    assert.equal(encodeBody(right, "ndjson").toString(), '"y"\n"y"\n"y"');
 
-    const even = [0, 1, 2, 3].map((k) => item(k, "zz"));
-    const [a, b] = splitByBytes(even);
-    assert.deepEqual([a.length, b.length], [2, 2]);
+    const even = builder("array");
+    for (const k of [0, 1, 2, 3]) add(even, k, "zz");
+    const [a, c] = splitPart(even.take()!.part);
+    assert.deepEqual(
+      [a.keys, c.keys],
+      [
+        [0, 1],
+        [2, 3],
+      ],
+    );
+    assert.equal(encodeBody(c, "array").toString(), '["zz","zz"]');
   });
 });

@@ -20,6 +20,11 @@ async function collect<Row>(
   return batches;
 }
 
+async function countItems(): Promise<number> {
+  const batches = await collect(sql`select count(*)::int as n from items`);
+  return Number(batches[0]?.[0]?.n);
+}
+
 function isSourceError(pattern: RegExp) {
   return (error: unknown) => {
     assert.ok(error instanceof SourceError, String(error));
@@ -67,8 +72,7 @@ describe("stream", () => {
       collect(sql`select 1; insert into items values (99, 'x')`),
       isSourceError(/syntax error|multiple commands/),
     );
-    const [[count]] = await collect(sql`select count(*)::int as n from items`);
-    assert.deepEqual(count, { n: 12 });
+    assert.equal(await countItems(), 12);
   });
 
   test("an interpolated value can not change the statement", async () => {
@@ -77,8 +81,7 @@ describe("stream", () => {
       sql`select id from items where name = ${hostile} or id::text = ${hostile}`,
     );
     assert.deepEqual(batches, []);
-    const [[row]] = await collect(sql`select count(*)::int as n from items`);
-    assert.deepEqual(row, { n: 12 });
+    assert.equal(await countItems(), 12);
   });
 
   test("a statement past the timeout fails with a clear error", async () => {
@@ -222,8 +225,7 @@ describe("execute", () => {
       `),
       isSourceError(/duplicate key/),
     );
-    const [[row]] = await collect(sql`select count(*)::int as n from items`);
-    assert.deepEqual(row, { n: 12 });
+    assert.equal(await countItems(), 12);
   });
 });
 

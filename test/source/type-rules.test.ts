@@ -181,10 +181,10 @@ describe("json and arrays", () => {
       'q"u,o{t}e',
       null,
     ]);
-    assert.deepEqual(
-      await value(`array['{"k":1}'::jsonb, '[2]'::jsonb]`),
-      [{ k: 1 }, [2]],
-    );
+    assert.deepEqual(await value(`array['{"k":1}'::jsonb, '[2]'::jsonb]`), [
+      { k: 1 },
+      [2],
+    ]);
     assert.deepEqual(await value("'{{1,2},{3,4}}'::int4[]"), [
       [1, 2],
       [3, 4],

@@ -1,0 +1,112 @@
+/**
+ * The metadata store: runs, task instances, the run log and rejected rows
+ * (and, in the schema, DAGs, checkpoints and profile hashes), in
+ * PostgreSQL.
+ *
+ * @example
+ * const store = await openStore();
+ * const { run } = await store.runs.createRun({
+ *   dagId: "shop", runType: "manual", logicalDate: new Date(),
+ * });
+ * await store.close();
+ */
+import type pg from "pg";
+import { redactUrl, registerUrlSecret } from "../util/redact.ts";
+import { ensureEmbeddedServer } from "./embedded/embedded-server.ts";
+import { LogRepository } from "./log-repository.ts";
+import { migrate } from "./migrate.ts";
+import { RejectRepository } from "./reject-repository.ts";
+import { RunRepository } from "./run-repository.ts";
+import { createStorePool, StoreDb } from "./store-db.ts";
+
+export interface OpenStoreOptions {
+  /**
+   * A PostgreSQL database of its own for backflow (default: the
+   * BACKFLOW_DATABASE_URL variable; when that is unset too, the project's
+   * embedded server, started if needed).
+   */
+  readonly databaseUrl?: string;
+  /** The project whose `.backflow/` holds the embedded server (default: cwd). */
+  readonly projectDir?: string;
+  /** Most connections open at once (default: 5). */
+  readonly poolSize?: number;
+  /** Longest wait for the embedded server to start (default: 60000). */
+  readonly startTimeoutMs?: number;
+}
+
+/** Where the store lives; safe to show (the password is masked). */
+export type StoreLocation =
+  | { readonly kind: "external"; readonly url: string }
+  | {
+      readonly kind: "embedded";
+      readonly url: string;
+      readonly pid: number;
+      readonly port: number;
+      readonly dataDir: string;
+      readonly logFile: string;
+      /** Whether opening this store started the server. */
+      readonly started: boolean;
+    };
+
+export class MetadataStore {
+  readonly runs: RunRepository;
+  readonly log: LogRepository;
+  readonly rejects: RejectRepository;
+
+  constructor(
+    /** The pool, for repositories added later. */
+    readonly pool: pg.Pool,
+    readonly location: StoreLocation,
+  ) {
+    const db = new StoreDb(pool);
+    this.runs = new RunRepository(db);
+    this.log = new LogRepository(db);
+    this.rejects = new RejectRepository(db);
+  }
+
+  /** Closes the connections; an embedded server keeps running (shared). */
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+/** Connects to the store and brings its schema up to date. */
+export async function openStore(
+  options: OpenStoreOptions = {},
+): Promise<MetadataStore> {
+  const external =
+    options.databaseUrl ?? (process.env.BACKFLOW_DATABASE_URL || undefined);
+  let url: string;
+  let location: StoreLocation;
+  if (external) {
+    registerUrlSecret(external);
+    url = external;
+    location = { kind: "external", url: redactUrl(external) };
+  } else {
+    const server = await ensureEmbeddedServer({
+      ...(options.projectDir ? { projectDir: options.projectDir } : {}),
+      ...(options.startTimeoutMs
+        ? { startTimeoutMs: options.startTimeoutMs }
+        : {}),
+    });
+    url = server.url;
+    location = {
+      kind: "embedded",
+      url: redactUrl(server.url),
+      pid: server.pid,
+      port: server.port,
+      dataDir: server.dataDir,
+      logFile: server.logFile,
+      started: server.started,
+    };
+  }
+
+  const pool = createStorePool(url, options.poolSize ?? 5);
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+  return new MetadataStore(pool, location);
+}

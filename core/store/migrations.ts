@@ -1,0 +1,163 @@
+/**
+ * The metadata store's schema, as an ordered list of migrations. Each runs
+ * once, in its own transaction, and is recorded in `backflow_migrations`.
+ *
+ * Never edit a released migration; add one with the next version. Each runs
+ * inside a transaction, so statements that refuse one (CREATE INDEX
+ * CONCURRENTLY) do not belong here.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+const initialSchema = `
+-- DAGs as the compiler serialized them, so that other processes (the
+-- dashboard, workers) see them without loading user code.
+create table dags (
+  dag_id          text primary key,
+  file_path       text not null,
+  source_hash     text not null,
+  serialized      jsonb not null,
+  schedule        text,
+  timezone        text not null default 'UTC',
+  is_paused       boolean not null default false,
+  updated_at      timestamptz not null default now()
+);
+
+-- A module that failed to import; every other DAG keeps running.
+create table import_errors (
+  file_path       text primary key,
+  message         text not null,
+  recorded_at     timestamptz not null default now()
+);
+
+create table dag_runs (
+  id                  bigint generated always as identity primary key,
+  dag_id              text not null,
+  run_type            text not null
+                      check (run_type in ('manual', 'scheduled', 'backfill')),
+  logical_date        timestamptz not null,
+  data_interval_start timestamptz,
+  data_interval_end   timestamptz,
+  state               text not null default 'queued'
+                      check (state in ('queued', 'running', 'success',
+                                       'failed')),
+  conf                jsonb not null default '{}',
+  queued_at           timestamptz not null default now(),
+  started_at          timestamptz,
+  ended_at            timestamptz,
+  check ((data_interval_start is null) = (data_interval_end is null)),
+  check (data_interval_start <= data_interval_end),
+  check (run_type = 'manual' or data_interval_start is not null)
+);
+-- Creating a scheduled or backfill run is idempotent: one per interval.
+create unique index dag_runs_interval_key
+  on dag_runs (dag_id, data_interval_start, data_interval_end)
+  where run_type <> 'manual';
+create index dag_runs_recent on dag_runs (dag_id, logical_date desc, id desc);
+create index dag_runs_active on dag_runs (dag_id)
+  where state in ('queued', 'running');
+
+-- One row per task of a run; its counters are those of the current try.
+create table task_instances (
+  run_id            bigint not null references dag_runs (id) on delete cascade,
+  task_id           text not null,
+  state             text not null default 'queued'
+                    check (state in ('queued', 'running', 'success', 'failed',
+                                     'up_for_retry', 'skipped',
+                                     'upstream_failed')),
+  try_number        integer not null default 0,
+  max_tries         integer not null default 1,
+  queued_at         timestamptz not null default now(),
+  started_at        timestamptz,
+  ended_at          timestamptz,
+  heartbeat_at      timestamptz,
+  next_try_at       timestamptz,
+  worker            text,
+  rows_read         bigint not null default 0,
+  records_sent      bigint not null default 0,
+  records_rejected  bigint not null default 0,
+  error             text,
+  error_code        text,
+  primary key (run_id, task_id)
+);
+create index task_instances_running on task_instances (heartbeat_at)
+  where state = 'running';
+
+-- Every finished try of a task instance, for history and the dashboard.
+create table task_tries (
+  run_id            bigint not null,
+  task_id           text not null,
+  try_number        integer not null,
+  state             text not null,
+  started_at        timestamptz,
+  ended_at          timestamptz not null default now(),
+  worker            text,
+  rows_read         bigint not null default 0,
+  records_sent      bigint not null default 0,
+  records_rejected  bigint not null default 0,
+  error             text,
+  error_code        text,
+  primary key (run_id, task_id, try_number),
+  foreign key (run_id, task_id)
+    references task_instances (run_id, task_id) on delete cascade
+);
+
+-- The run log the dashboard shows: one typed event per row.
+create table run_log (
+  id          bigint generated always as identity primary key,
+  run_id      bigint not null references dag_runs (id) on delete cascade,
+  task_id     text,
+  try_number  integer,
+  ts          timestamptz not null default now(),
+  level       text not null check (level in ('debug', 'info', 'warn', 'error')),
+  event       text not null,
+  fields      jsonb not null default '{}'
+);
+create index run_log_by_run on run_log (run_id, id);
+
+-- Where an incremental task stands; the sync engine owns the value's shape
+-- (cursor text, tie-breaker key, interval end …).
+create table checkpoints (
+  dag_id      text not null,
+  task_id     text not null,
+  value       jsonb not null,
+  run_id      bigint references dag_runs (id) on delete set null,
+  updated_at  timestamptz not null default now(),
+  primary key (dag_id, task_id)
+);
+
+-- The hash of each profile as last acknowledged by Mixpanel, per task.
+create table profile_hashes (
+  dag_id      text not null,
+  task_id     text not null,
+  profile_id  text not null,
+  hash        bytea not null,
+  run_id      bigint references dag_runs (id) on delete set null,
+  updated_at  timestamptz not null default now(),
+  primary key (dag_id, task_id, profile_id)
+);
+
+-- Rows that could not be mapped, or that Mixpanel refused.
+create table rejected_rows (
+  id          bigint generated always as identity primary key,
+  run_id      bigint not null references dag_runs (id) on delete cascade,
+  task_id     text not null,
+  try_number  integer,
+  source      text not null check (source in ('mapping', 'local',
+                                              'mixpanel')),
+  row_key     text,
+  field       text,
+  reason      text not null,
+  excerpt     jsonb,
+  recorded_at timestamptz not null default now()
+);
+create index rejected_rows_by_task on rejected_rows (run_id, task_id, id);
+`;
+
+/** Every migration, oldest first. Versions are 1, 2, 3 … without gaps. */
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: "initial schema", sql: initialSchema },
+]);
