@@ -3,12 +3,18 @@
  * recorder interface.
  */
 import type { RunRecorder } from "../../core/runner/run-recorder.ts";
+import { StoreRecorder } from "../../core/runner/store-recorder.ts";
+import { openStore } from "../../core/store/index.ts";
 
 export interface OpenRecorder {
   recorder: RunRecorder;
   close(): Promise<void>;
 }
 
-export async function openRecorder(): Promise<OpenRecorder | undefined> {
-  return undefined;
+export async function openRecorder(): Promise<OpenRecorder> {
+  const store = await openStore();
+  return {
+    recorder: new StoreRecorder(store),
+    close: () => store.close(),
+  };
 }

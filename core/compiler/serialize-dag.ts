@@ -25,8 +25,7 @@ export interface SerializedQuery {
   readonly text: string;
   /** Per `$n`: a run's deferred value by name, or a bound constant. */
   readonly parameters: readonly (
-    | { readonly deferred: string }
-    | { readonly bound: string }
+    { readonly deferred: string } | { readonly bound: string }
   )[];
 }
 
@@ -42,8 +41,14 @@ export interface SerializedTask {
   readonly destination?: string;
   readonly query?: SerializedQuery;
   readonly mapping?: Readonly<Record<string, unknown>>;
-  readonly incremental?: { readonly cursor: string; readonly lookbackMs: number };
-  readonly rejectThreshold?: { readonly maxRows?: number; readonly maxShare?: number };
+  readonly incremental?: {
+    readonly cursor: string;
+    readonly lookbackMs: number;
+  };
+  readonly rejectThreshold?: {
+    readonly maxRows?: number;
+    readonly maxShare?: number;
+  };
   readonly timeoutMs?: number;
 }
 

@@ -118,10 +118,17 @@ function convert(
   };
 }
 
-async function createProject(
+interface Checker {
+  readonly ts: typeof TS;
+  readonly project: Project;
+  readonly key: string;
+}
+
+async function createChecker(
   root: string,
   files: readonly PipelineFile[],
-): Promise<{ ts: typeof TS; project: Project }> {
+  key: string,
+): Promise<Checker> {
   const { Project, ts } = await import("ts-morph");
   const tsconfig = await findTsconfig(root);
   const project = new Project({
@@ -130,77 +137,126 @@ async function createProject(
   });
   // Every file of the folder is a root, as in a full `tsc` run, so that
   // ambient declarations reach the modules that are checked.
-  for (const file of files) project.addSourceFileAtPath(file.path);
+  for (const file of files)
+    project.createSourceFile(file.path, file.text, { overwrite: true });
   project.resolveSourceFileDependencies();
-  return { ts, project };
+  return { ts, project, key };
 }
 
-/** Type-checks the TypeScript files of a folder, reusing cached results. */
-export async function typeCheck(
+/** Brings a kept project up to date with the folder and the disk. */
+function refresh(checker: Checker, files: readonly PipelineFile[]): void {
+  const { project } = checker;
+  const current = new Map(files.map((f) => [f.path, f]));
+  for (const source of project.getSourceFiles()) {
+    if (source.isInNodeModules()) continue;
+    const path = source.getFilePath();
+    const file = current.get(path);
+    if (file) {
+      if (source.getFullText() !== file.text) source.replaceWithText(file.text);
+    } else {
+      source.refreshFromFileSystemSync();
+    }
+  }
+  for (const file of files) {
+    if (!project.getSourceFile(file.path)) {
+      project.createSourceFile(file.path, file.text, { overwrite: true });
+    }
+  }
+  project.resolveSourceFileDependencies();
+}
+
+/**
+ * Type-checks the TypeScript files of a folder, reusing cached results. One
+ * instance keeps its ts-morph project between calls (watch mode), so a
+ * re-check parses only what changed.
+ */
+export class TypeChecker {
+  #checker: Checker | undefined;
+
+  async check(
+    root: string,
+    files: readonly PipelineFile[],
+    options: TypeCheckOptions,
+  ): Promise<TypeCheckResult> {
+    const typed = files.filter((f) => f.typed);
+    const hashOf = hasher(files);
+    const cache = options.cacheDir
+      ? new TypeCheckCache(options.cacheDir)
+      : null;
+    const key = await typeCheckKey(
+      await findTsconfig(root),
+      typed
+        .filter((f) => !f.module)
+        .map((f) => ({ file: f.file, hash: f.hash })),
+    );
+
+    const diagnostics: Diagnostic[] = [];
+    const cached: string[] = [];
+    const stale: PipelineFile[] = [];
+    for (const file of typed) {
+      const hit = await cache?.read(key, file, hashOf);
+      if (hit) {
+        cached.push(file.file);
+        diagnostics.push(...hit.map((d) => ({ ...d, file: file.file })));
+      } else {
+        stale.push(file);
+      }
+    }
+    if (stale.length === 0) {
+      log.debug("compiler.typecheck_cached", { modules: cached.length });
+      return { diagnostics, checked: [], cached };
+    }
+
+    const checked = stale.map((f) => f.file);
+    options.onTypeCheck?.(checked);
+    const started = performance.now();
+    if (this.#checker?.key === key) {
+      refresh(this.#checker, typed);
+    } else {
+      this.#checker = await createChecker(root, typed, key);
+    }
+    const { ts, project } = this.#checker;
+    const program = project.getProgram().compilerObject;
+
+    for (const file of stale) {
+      const source = program.getSourceFile(file.path);
+      const found = source
+        ? [
+            ...program.getSyntacticDiagnostics(source),
+            ...program.getSemanticDiagnostics(source),
+          ]
+        : [];
+      const converted = found
+        .map((d) => convert(ts, d, file))
+        .filter((d): d is CachedDiagnostic => d !== undefined);
+      diagnostics.push(...converted.map((d) => ({ ...d, file: file.file })));
+
+      if (!cache || found.some((d) => UNRESOLVED.has(d.code))) continue;
+      const morph = project.getSourceFile(file.path);
+      const deps = morph ? localDependencies(morph) : [];
+      const hashes = await Promise.all(deps.map(hashOf));
+      await cache.write(
+        key,
+        file,
+        deps.map((path, i) => ({ path, hash: hashes[i] ?? "" })),
+        converted,
+      );
+    }
+
+    log.debug("compiler.typecheck", {
+      modules: checked.length,
+      cached: cached.length,
+      ms: Math.round(performance.now() - started),
+    });
+    return { diagnostics, checked, cached };
+  }
+}
+
+/** Type-checks once, without keeping the project. */
+export function typeCheck(
   root: string,
   files: readonly PipelineFile[],
   options: TypeCheckOptions,
 ): Promise<TypeCheckResult> {
-  const typed = files.filter((f) => f.typed);
-  const hashOf = hasher(files);
-  const cache = options.cacheDir ? new TypeCheckCache(options.cacheDir) : null;
-  const key = await typeCheckKey(
-    await findTsconfig(root),
-    typed.filter((f) => !f.module).map((f) => ({ file: f.file, hash: f.hash })),
-  );
-
-  const diagnostics: Diagnostic[] = [];
-  const cached: string[] = [];
-  const stale: PipelineFile[] = [];
-  for (const file of typed) {
-    const hit = await cache?.read(key, file, hashOf);
-    if (hit) {
-      cached.push(file.file);
-      diagnostics.push(...hit.map((d) => ({ ...d, file: file.file })));
-    } else {
-      stale.push(file);
-    }
-  }
-  if (stale.length === 0) {
-    log.debug("compiler.typecheck_cached", { modules: cached.length });
-    return { diagnostics, checked: [], cached };
-  }
-
-  const checked = stale.map((f) => f.file);
-  options.onTypeCheck?.(checked);
-  const started = performance.now();
-  const { ts, project } = await createProject(root, typed);
-  const program = project.getProgram().compilerObject;
-
-  for (const file of stale) {
-    const source = program.getSourceFile(file.path);
-    const found = source
-      ? [
-          ...program.getSyntacticDiagnostics(source),
-          ...program.getSemanticDiagnostics(source),
-        ]
-      : [];
-    const converted = found
-      .map((d) => convert(ts, d, file))
-      .filter((d): d is CachedDiagnostic => d !== undefined);
-    diagnostics.push(...converted.map((d) => ({ ...d, file: file.file })));
-
-    if (!cache || found.some((d) => UNRESOLVED.has(d.code))) continue;
-    const morph = project.getSourceFile(file.path);
-    const deps = morph ? localDependencies(morph) : [];
-    const hashes = await Promise.all(deps.map(hashOf));
-    await cache.write(
-      key,
-      file,
-      deps.map((path, i) => ({ path, hash: hashes[i] ?? "" })),
-      converted,
-    );
-  }
-
-  log.debug("compiler.typecheck", {
-    modules: checked.length,
-    cached: cached.length,
-    ms: Math.round(performance.now() - started),
-  });
-  return { diagnostics, checked, cached };
+  return new TypeChecker().check(root, files, options);
 }

@@ -96,7 +96,8 @@ function dagProblems({ file, dag }: BuiltDag): DagProblem[] {
     if (!isSyncTask(task)) continue;
     const mapping = { kind: task.kind, mapping: task.mapping } as TaskMapping;
     const problem = mappingProblem(mapping);
-    if (problem) add({ code: "DAG_MAPPING", message: problem, taskId: task.id });
+    if (problem)
+      add({ code: "DAG_MAPPING", message: problem, taskId: task.id });
     for (const message of constantProblems(task)) {
       add({ code: "DAG_MAPPING", message, taskId: task.id });
     }

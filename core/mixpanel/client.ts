@@ -15,15 +15,10 @@ import { ConfigError } from "../errors.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { ResolvedMixpanelConnection } from "./connection.ts";
 import { deliver, type DeliveryContext } from "./delivery.ts";
-import {
-  LIMITS,
-  validateImportEvent,
-  validateProfileUpdate,
-  type IdentityMode,
-  type ProfileKind,
-} from "./rules.ts";
+import { eventPreparer, profilePreparer } from "./prepare.ts";
+import { LIMITS, type IdentityMode } from "./rules.ts";
 import { retryPolicy, type RetryOptions } from "./retry-policy.ts";
-import { MixpanelSender, type Prepared, type SenderOptions } from "./sender.ts";
+import { MixpanelSender, type SenderOptions } from "./sender.ts";
 import { Transport, type Endpoint } from "./transport.ts";
 import type {
   MixpanelEvent,
@@ -103,7 +98,6 @@ export class MixpanelClient {
   readonly #profiles: Required<BatchSizeOptions>;
   readonly #identityMode: IdentityMode;
   readonly #now: () => number;
-  readonly #tokens: ReadonlySet<string>;
 
   constructor(
     connection: ResolvedMixpanelConnection,
@@ -112,7 +106,8 @@ export class MixpanelClient {
     this.connection = connection;
     this.#concurrency = positive("concurrency", options.concurrency ?? 8);
     this.#gzipLevel = options.gzipLevel ?? 1;
-    if (!Number.isInteger(this.#gzipLevel) || this.#gzipLevel > 9) {
+    const level = this.#gzipLevel;
+    if (!Number.isInteger(level) || level < 0 || level > 9) {
       throw new ConfigError("Mixpanel client option gzipLevel must be 0–9");
     }
     const cap = LIMITS.maxEventsPerRequest;
@@ -140,7 +135,6 @@ export class MixpanelClient {
     };
     this.#identityMode = options.identityMode ?? "simplified";
     this.#now = options.now ?? Date.now;
-    this.#tokens = new Set([connection.token]);
     this.#log = createLogger({
       scope: "mixpanel",
       connection: connection.name,
@@ -217,7 +211,13 @@ export class MixpanelClient {
         limits,
         format: kind === "events" ? "ndjson" : "array",
         concurrency: this.#concurrency,
-        prepare: this.#preparer(kind),
+        prepare:
+          kind === "events"
+            ? eventPreparer(this.#now, this.#identityMode)
+            : profilePreparer(
+                kind === "users" ? "user" : "group",
+                this.connection.token,
+              ),
         deliver: (part, idempotent, signal, counters) =>
           deliver({ ...base, signal, counters }, part, idempotent),
       },
@@ -267,53 +267,4 @@ export class MixpanelClient {
       ? "strict=1"
       : `strict=1&project_id=${encodeURIComponent(projectId)}`;
   }
-
-  #preparer(kind: RecordKind): (record: unknown) => Prepared {
-    if (kind === "events") {
-      return (record) => {
-        const json = serialise(record);
-        if (typeof json !== "string") return json;
-        const bytes = Buffer.byteLength(json);
-        const problem = validateImportEvent(record, {
-          nowMs: this.#now(),
-          identityMode: this.#identityMode,
-          jsonBytes: bytes,
-        });
-        return problem ?? { json, bytes, idempotent: true };
-      };
-    }
-    const profileKind: ProfileKind = kind === "users" ? "user" : "group";
-    const token = this.connection.token;
-    return (record) => {
-      const update =
-        typeof record === "object" && record !== null && !("$token" in record)
-          ? { $token: token, ...record }
-          : record;
-      const json = serialise(update);
-      if (typeof json !== "string") return json;
-      const bytes = Buffer.byteLength(json);
-      const problem = validateProfileUpdate(update, profileKind, {
-        jsonBytes: bytes,
-        knownTokens: this.#tokens,
-      });
-      if (problem) return problem;
-      const u = update as Record<string, unknown>;
-      const idempotent = !("$add" in u) && !("$append" in u);
-      return { json, bytes, idempotent };
-    };
-  }
-}
-
-/** JSON text of a record, or a violation when it has none. */
-function serialise(
-  record: unknown,
-): string | { field: string; message: string } {
-  try {
-    const json = JSON.stringify(record);
-    if (typeof json === "string") return json;
-  } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    return { field: "", message: `record cannot be written as JSON: ${why}` };
-  }
-  return { field: "", message: "record cannot be written as JSON" };
 }

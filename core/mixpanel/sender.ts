@@ -14,6 +14,8 @@
  *    `push` and `flush` reject with it. Batches acknowledged before that
  *    were reported; the rest were not, and a resend is harmless.
  */
+import { setMaxListeners } from "node:events";
+
 import type { Violation } from "./rules.ts";
 import {
   BatchBuilder,
@@ -72,6 +74,8 @@ export class MixpanelSender<R, K> {
   constructor(parts: SenderParts<K>, options: SenderOptions<K> = {}) {
     this.#parts = parts;
     this.#onBatch = options.onBatch;
+    // Every request in flight listens for an abort on this one signal.
+    setMaxListeners(parts.concurrency * 2 + 10, this.#controller.signal);
     this.#builder = new BatchBuilder<K>(parts.limits, parts.format);
     const external = options.signal;
     if (external?.aborted) this.#abortWith(abortError(external));

@@ -251,18 +251,30 @@ export class Transport {
     why: "malformed" | "not-idempotent",
   ) {
     const c = this.#o.connection;
+    const at = this.describe(endpoint);
     const what = failure.status
-      ? `HTTP ${failure.status}`
-      : `network error ${failure.detail}`;
-    const message =
-      why === "malformed"
-        ? `Mixpanel refused a request of connection "${c.name}" to ` +
-          `${this.describe(endpoint)} (${what}: ` +
-          `${safeDetail(failure.detail)}); this is a backflow bug, please ` +
-          `report it with this message.`
-        : `A ${endpoint.path} request of connection "${c.name}" failed ` +
-          `(${what}) and holds $add/$append updates, which are not safe ` +
-          `to resend; check the profiles before rerunning the task.`;
+      ? `HTTP ${failure.status}: ${safeDetail(failure.detail)}`
+      : `${failure.detail}`;
+    let message: string;
+    if (why === "not-idempotent") {
+      message =
+        `A ${endpoint.path} request of connection "${c.name}" failed ` +
+        `(${what}) and holds $add/$append updates, which are not safe ` +
+        `to resend; check the profiles before rerunning the task.`;
+    } else if (failure.status === 404 || failure.status === 405) {
+      message =
+        `${at} does not exist (${what}); check apiUrl and region of ` +
+        `connection "${c.name}".`;
+    } else if (failure.status === undefined) {
+      message =
+        `Could not send to ${at} for connection "${c.name}" (${what}); ` +
+        `the client was probably closed while the task still ran.`;
+    } else {
+      message =
+        `Mixpanel refused a request of connection "${c.name}" to ${at} ` +
+        `(${what}); this is a backflow bug, please report it with this ` +
+        `message.`;
+    }
     return new MixpanelError(
       failure.code,
       message,

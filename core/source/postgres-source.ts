@@ -53,6 +53,7 @@ export interface ExecuteOptions {
 
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 5 * 60_000;
 const DEFAULT_POOL_SIZE = 4;
+const CONNECT_TIMEOUT_MS = 30_000;
 
 export class PostgresSource {
   readonly name: string;
@@ -79,6 +80,7 @@ export class PostgresSource {
       connectionString: config.url,
       types: parsers.config,
       application_name: `backflow:${config.name}`,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     };
     const pool = new pg.Pool({
       ...clientConfig,
@@ -128,7 +130,10 @@ export class PostgresSource {
    * timeout. Without parameters the text may hold several statements.
    * @returns the number of rows the statement(s) affected
    */
-  async execute(query: SqlQuery, options: ExecuteOptions = {}) {
+  async execute(
+    query: SqlQuery,
+    options: ExecuteOptions = {},
+  ): Promise<number> {
     const { signal } = options;
     if (signal?.aborted) throw abortedError(this.name, signal);
     const values = bindValues(query.values, {

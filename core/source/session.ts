@@ -35,6 +35,7 @@ export interface Rows<Row> {
 export class Session {
   #inFlight = false;
   #done = false;
+  #cancelling: Promise<void> | undefined;
 
   private constructor(
     readonly ctx: SourceContext,
@@ -77,7 +78,7 @@ export class Session {
   watch(signal: AbortSignal | undefined): () => void {
     if (!signal) return () => {};
     const onAbort = () => {
-      if (this.#inFlight && !this.#done) void this.#cancel();
+      if (this.#inFlight && !this.#done) this.#cancelling = this.#cancel();
     };
     signal.addEventListener("abort", onAbort, { once: true });
     return () => signal.removeEventListener("abort", onAbort);
@@ -87,6 +88,9 @@ export class Session {
   async end(commit: boolean): Promise<void> {
     if (this.#done) return;
     this.#done = true;
+    // A cancel request still on its way could otherwise hit the next user
+    // of this pooled connection.
+    await this.#cancelling;
     try {
       await this.client.query(commit ? "commit" : "rollback");
       this.client.release();

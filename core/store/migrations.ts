@@ -157,7 +157,21 @@ create table rejected_rows (
 create index rejected_rows_by_task on rejected_rows (run_id, task_id, id);
 `;
 
+// The compiler publishes each pipelines folder as a whole: DAGs that left
+// it are kept (runs, pause flag) but inactive, and an import error carries
+// its diagnostics. Two folders may hold a module of the same name.
+const compiledDags = `
+alter table dags add column pipelines_dir text not null default '';
+alter table dags add column is_active boolean not null default true;
+alter table import_errors add column pipelines_dir text not null default '';
+alter table import_errors add column source_hash text;
+alter table import_errors add column diagnostics jsonb not null default '[]';
+alter table import_errors drop constraint import_errors_pkey;
+alter table import_errors add primary key (pipelines_dir, file_path);
+`;
+
 /** Every migration, oldest first. Versions are 1, 2, 3 … without gaps. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: "initial schema", sql: initialSchema },
+  { version: 2, name: "compiled dags", sql: compiledDags },
 ]);

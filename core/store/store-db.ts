@@ -26,6 +26,7 @@ export function createStorePool(url: string, max: number): pg.Pool {
     idleTimeoutMillis: 10_000,
     allowExitOnIdle: true,
     application_name: "backflow",
+    connectionTimeoutMillis: 30_000,
   });
   // pool.end() resolves before its sockets close, so a server going away
   // just then (a stop, a dropped database) must not crash the process; an

@@ -149,4 +149,37 @@ describe("awkward source rows", () => {
     assert.equal(stored("null-user"), undefined);
     assert.equal(stored("deep-json"), undefined);
   });
+
+  test("the metadata store keeps each rejection's key, field and reason", async () => {
+    const client = new pg.Client({ connectionString: store.url });
+    await client.connect();
+    const { rows } = await client.query<{
+      task_id: string;
+      row_key: string;
+      field: string;
+      reason: string;
+    }>(
+      "select task_id, row_key, field, reason from rejected_rows order by task_id, row_key",
+    );
+    await client.end();
+    const byKey = new Map(rows.map((r) => [`${r.task_id}/${r.row_key}`, r]));
+    assert.deepEqual(
+      [...byKey.keys()].sort(),
+      [
+        "awkward/null-user",
+        "awkward/before-1971",
+        "awkward/deep-json",
+        "awkward/future",
+        "awkward/minus-infinity",
+        "awkward/plus-infinity",
+        "wide/w1",
+      ].sort(),
+    );
+    assert.equal(byKey.get("awkward/null-user")!.field, "user_id");
+    for (const key of ["before-1971", "future", "plus-infinity"]) {
+      assert.equal(byKey.get(`awkward/${key}`)!.field, "ts");
+    }
+    assert.equal(byKey.get("awkward/deep-json")!.field, "doc");
+    for (const row of rows) assert.ok(row.reason.length > 10, row.reason);
+  });
 });

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
-import {
-  chmod,
-  mkdtemp,
-  readdir,
-  readFile,
-  rm,
-  writeFile,
-} from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -52,17 +45,15 @@ async function openIn(...args: string[]): Promise<Opened> {
 
 /** Server processes (postmasters) whose command line names `dataDir`. */
 async function postmastersOf(dataDir: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const name of await readdir("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    const cmdline = await readFile(`/proc/${name}/cmdline`, "utf8").catch(
-      () => "",
-    );
-    if (cmdline.split("\0").includes(dataDir) && isAlive(Number(name))) {
-      found.push(Number(name));
-    }
-  }
-  return found;
+  // Only the postmaster keeps its arguments; its children retitle
+  // themselves ("postgres: checkpointer").
+  const { stdout } = await run("ps", ["-eo", "pid=,args="]);
+  return stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((words) => words.includes(dataDir))
+    .map((words) => Number(words[0]))
+    .filter((pid) => isAlive(pid));
 }
 
 before(async () => {
