@@ -14,7 +14,7 @@ export type GraphFormat = "text" | "mermaid" | "dot";
 export const GRAPH_FORMATS: readonly GraphFormat[] = ["text", "mermaid", "dot"];
 
 function label(task: SerializedTask): string {
-  const parts = [task.kind];
+  const parts: string[] = [task.kind];
   if (task.source) parts.push(`from ${task.source}`);
   if (task.destination) parts.push(`to ${task.destination}`);
   if (task.writes) parts.push("writes");
