@@ -8,7 +8,7 @@ import { z } from "zod";
 
 import { ConfigError } from "../errors.ts";
 import { createLogger } from "../util/log.ts";
-import { redact, registerSecret } from "../util/redact.ts";
+import { redact, registerSecret, registerUrlSecret } from "../util/redact.ts";
 
 export type MixpanelRegion = "us" | "eu" | "in";
 
@@ -143,6 +143,7 @@ function registerSecrets(input: unknown) {
     registerSecret(raw.secret, user);
     registerSecret(raw.secret.trim(), user?.trim());
   }
+  if (typeof raw.apiUrl === "string") registerUrlSecret(raw.apiUrl);
   if (typeof raw.apiSecret === "string") {
     registerSecret(raw.apiSecret);
     registerSecret(raw.apiSecret.trim());

@@ -74,7 +74,17 @@ interface Failure {
   status?: number;
   detail: string;
   retryAfterMs?: number;
+  /** The request certainly did not reach the server. */
+  unsent?: boolean;
 }
+
+/** Connection failures that happen before any byte is sent. */
+const UNSENT = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 export function abortError(signal: AbortSignal): BackflowError {
   const reason = signal.reason;
@@ -125,7 +135,9 @@ export class Transport {
         throw this.#error(endpoint, failure, attempt, "malformed");
       }
       const repeatable =
-        options.idempotent || failure.code === "MIXPANEL_RATE_LIMITED";
+        options.idempotent ||
+        failure.unsent === true ||
+        failure.code === "MIXPANEL_RATE_LIMITED";
       if (!repeatable) {
         throw this.#error(endpoint, failure, attempt, "not-idempotent");
       }
@@ -333,5 +345,6 @@ function networkFailure(error: unknown): Failure {
   return {
     code: "MIXPANEL_NETWORK",
     detail: `${known ?? "network"}: ${safeDetail(message, 120)}`,
+    unsent: known !== undefined && UNSENT.has(known),
   };
 }

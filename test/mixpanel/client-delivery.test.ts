@@ -54,6 +54,17 @@ describe("events over /import", () => {
     assert.deepEqual(insertIds(await fx.events()), insertIds(events));
   });
 
+  it("sends nothing for an empty array", async () => {
+    const result = await fx.client().importEvents([]);
+    assert.deepEqual(result, {
+      delivered: 0,
+      rejected: [],
+      requests: 0,
+      retries: 0,
+    });
+    assert.equal((await fx.stats()).requests, 0);
+  });
+
   it("sends plain bodies when gzipLevel is 0", async () => {
     await fx.client({ gzipLevel: 0 }).importEvents(makeEvents(5));
     const [entry] = await fx.requests();
