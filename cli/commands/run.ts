@@ -9,6 +9,7 @@ import { runDag } from "../../core/runner/run-dag.ts";
 import type { RunEvent } from "../../core/runner/run-events.ts";
 import { eventLine, summaryText } from "../render/run-summary.ts";
 import { findDag, pipelinesDir } from "./pipelines-option.ts";
+import { publishPipelines } from "./publish-pipelines.ts";
 import { openRecorder } from "./recorder.ts";
 
 interface RunOptions {
@@ -64,7 +65,10 @@ export function register(program: Command): void {
     .option("--end <date>", "data interval end (with --start)")
     .option("--json", "print the summary as JSON")
     .action(async (dagId: string, options: RunOptions) => {
-      const { dag } = await findDag(pipelinesDir(options.pipelines), dagId);
+      const { dag, loaded } = await findDag(
+        pipelinesDir(options.pipelines),
+        dagId,
+      );
       const range = interval(options);
 
       let dryRunDir: string | undefined;
@@ -79,6 +83,7 @@ export function register(program: Command): void {
         const line = eventLine(event);
         if (line && !options.json) process.stderr.write(line + "\n");
       };
+      if (!dryRunDir) await publishPipelines(loaded);
       const recorder = dryRunDir ? undefined : await openRecorder();
       try {
         const summary = await runDag(dag, {

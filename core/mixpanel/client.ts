@@ -19,7 +19,8 @@ import { eventPreparer, profilePreparer } from "./prepare.ts";
 import { LIMITS, type IdentityMode } from "./rules.ts";
 import { retryPolicy, type RetryOptions } from "./retry-policy.ts";
 import { MixpanelSender, type SenderOptions } from "./sender.ts";
-import { Transport, type Endpoint } from "./transport.ts";
+import { DryRunTransport } from "./dry-run-transport.ts";
+import { Transport, type Endpoint, type PostTransport } from "./transport.ts";
 import type {
   MixpanelEvent,
   ProfileUpdate,
@@ -52,6 +53,11 @@ export interface MixpanelClientOptions {
   identityMode?: IdentityMode;
   /** Clock for validating event times (default: `Date.now`). */
   now?: () => number;
+  /**
+   * Send nothing: write each request body, uncompressed, to a file in this
+   * folder and answer as Mixpanel would to a valid batch (default: off).
+   */
+  dryRunDir?: string;
 }
 
 export interface CallOptions {
@@ -90,7 +96,7 @@ function positive(name: string, value: number, max = Infinity): number {
 export class MixpanelClient {
   readonly connection: ResolvedMixpanelConnection;
   readonly #pool: Pool;
-  readonly #transport: Transport;
+  readonly #transport: PostTransport;
   readonly #log: Logger;
   readonly #concurrency: number;
   readonly #gzipLevel: number;
@@ -105,7 +111,8 @@ export class MixpanelClient {
   ) {
     this.connection = connection;
     this.#concurrency = positive("concurrency", options.concurrency ?? 8);
-    this.#gzipLevel = options.gzipLevel ?? 1;
+    // A dry run keeps bodies readable: compression is only transport.
+    this.#gzipLevel = options.dryRunDir ? 0 : (options.gzipLevel ?? 1);
     const level = this.#gzipLevel;
     if (!Number.isInteger(level) || level < 0 || level > 9) {
       throw new ConfigError("Mixpanel client option gzipLevel must be 0–9");
@@ -147,13 +154,15 @@ export class MixpanelClient {
       keepAliveTimeout: 30_000,
       connectTimeout: options.connectTimeoutMs ?? 10_000,
     });
-    this.#transport = new Transport({
-      pool: this.#pool,
-      connection,
-      policy: retryPolicy(options.retry),
-      requestTimeoutMs,
-      log: this.#log,
-    });
+    this.#transport = options.dryRunDir
+      ? new DryRunTransport(options.dryRunDir, connection.baseUrl)
+      : new Transport({
+          pool: this.#pool,
+          connection,
+          policy: retryPolicy(options.retry),
+          requestTimeoutMs,
+          log: this.#log,
+        });
   }
 
   /** Sends events to `/import?strict=1`; rejected ones are reported. */

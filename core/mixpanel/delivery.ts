@@ -20,7 +20,11 @@ import type { Logger } from "../util/log.ts";
 import { encodeBody, recordBytes, splitPart, type Part } from "./batching.ts";
 import { MixpanelError } from "./mixpanel-error.ts";
 import { parseImportReply, parseProfileReply } from "./responses.ts";
-import type { Endpoint, Transport, TransportCounters } from "./transport.ts";
+import type {
+  Endpoint,
+  PostTransport,
+  TransportCounters,
+} from "./transport.ts";
 import type { RecordKind, Rejection } from "./types.ts";
 
 const gzip = promisify(gzipCallback);
@@ -32,7 +36,7 @@ export interface DeliveryOutcome<K> {
 
 export interface DeliveryContext {
   connection: string;
-  transport: Transport;
+  transport: PostTransport;
   endpoint: Endpoint;
   kind: RecordKind;
   /** gzip level 1–9; 0 sends the body uncompressed. */

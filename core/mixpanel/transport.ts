@@ -93,7 +93,19 @@ export function abortError(signal: AbortSignal): BackflowError {
   return new BackflowError("ABORTED", `Mixpanel send aborted: ${text}`);
 }
 
-export class Transport {
+/** Where request bodies go: Mixpanel over HTTP, or files in a dry run. */
+export interface PostTransport {
+  /** Full URL of an endpoint, for messages (no credentials in it). */
+  describe(endpoint: Endpoint): string;
+  post(
+    endpoint: Endpoint,
+    body: Buffer,
+    options: PostOptions,
+    counters: TransportCounters,
+  ): Promise<Reply>;
+}
+
+export class Transport implements PostTransport {
   readonly #o: TransportOptions;
   readonly #basePath: string;
   readonly #origin: string;

@@ -15,6 +15,7 @@ import type {
   DagDefinition,
   RejectThreshold,
   TaskDefinition,
+  UpstreamLookup,
 } from "../builder/dag-definition.ts";
 import { isSyncTask } from "../builder/dag-definition.ts";
 import type { EnvSource } from "../builder/env.ts";
@@ -48,6 +49,8 @@ export interface RunDagOptions {
   signal?: AbortSignal;
   listener?: RunListener;
   recorder?: RunRecorder;
+  /** Lets code tasks read other DAGs' runs (`d.waitFor`). */
+  upstream?: UpstreamLookup;
 }
 
 /** Thrown for a rejection count past the task's threshold. */
@@ -126,7 +129,7 @@ export async function runDag(
     if (isSyncTask(task)) {
       const counters = await runSyncTask(task, {
         source: resources.source(task.from.connection),
-        client: resources.client(task.to),
+        client: resources.client(task.to, task.id),
         params,
         signal: controller.signal,
         onProgress: (c) => {
@@ -167,6 +170,7 @@ export async function runDag(
       interval,
       signal: controller.signal,
       log: taskLog,
+      ...(options.upstream ? { upstream: options.upstream } : {}),
     });
     return emptyCounters();
   };
@@ -194,6 +198,7 @@ export async function runDag(
         durationMs: Date.now() - began,
         ...(partial ?? emptyCounters()),
         error: redact(errorMessage(error)),
+        ...(error instanceof BackflowError ? { errorCode: error.code } : {}),
       };
       log.error("task_failed", { task: task.id, error });
     }

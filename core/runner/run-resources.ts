@@ -3,6 +3,7 @@
  * and a Mixpanel client per Mixpanel connection, each made on first use and
  * closed together when the run ends.
  */
+import { join } from "node:path";
 import type { EnvSource } from "../builder/env.ts";
 import type { MixpanelConnection } from "../builder/mixpanel-connection.ts";
 import type { PostgresConnection } from "../builder/postgres-connection.ts";
@@ -43,14 +44,21 @@ export class RunResources {
     return source;
   }
 
-  client(connection: MixpanelConnection): MixpanelClient {
-    let client = this.#clients.get(connection.name);
+  /**
+   * The client of a Mixpanel connection. In a dry run each task gets its
+   * own, writing under `<dryRunDir>/<task>/`, so that tasks running at the
+   * same time do not interleave their files.
+   */
+  client(connection: MixpanelConnection, taskId: string): MixpanelClient {
+    const dry = this.#clientOptions.dryRunDir;
+    const key = dry ? `${connection.name}/${taskId}` : connection.name;
+    let client = this.#clients.get(key);
     if (!client) {
-      client = new MixpanelClient(
-        connection.resolve(this.#env),
-        this.#clientOptions,
-      );
-      this.#clients.set(connection.name, client);
+      client = new MixpanelClient(connection.resolve(this.#env), {
+        ...this.#clientOptions,
+        ...(dry ? { dryRunDir: join(dry, taskId) } : {}),
+      });
+      this.#clients.set(key, client);
     }
     return client;
   }
