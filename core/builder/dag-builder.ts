@@ -33,6 +33,7 @@ import type {
   SqlSpec,
   UserProfilesSpec,
 } from "./task-specs.ts";
+import { waitForTask, type WaitForSpec } from "./wait-for.ts";
 
 /** Names of the run's data interval in queries (see `bindQuery`). */
 export const INTERVAL_START = "interval.start";
@@ -72,6 +73,18 @@ export interface DagBuilder {
     id: string,
     run: (ctx: TaskContext) => Promise<void> | void,
   ): TaskHandle<"task">;
+  /**
+   * Waits until a task of another DAG has succeeded for the same data
+   * interval, polling the metadata store.
+   *
+   * @example
+   * const ready = d.waitFor("orders-loaded", { dag: "load", task: "orders" });
+   * d.events("orders", { … }).after(ready);
+   *
+   * Note: fails at once if that task failed, and after `timeoutMs`
+   * (default: 1 hour) if it has not succeeded; needs the scheduler.
+   */
+  waitFor(id: string, spec: WaitForSpec): TaskHandle<"task">;
 }
 
 interface Entry {
@@ -139,6 +152,10 @@ function buildTasks(id: string, build: (d: DagBuilder) => void) {
       add(taskId, "sql", () => sqlTask(id, taskId, spec)),
     task: (taskId: string, run: (ctx: TaskContext) => Promise<void> | void) =>
       add(taskId, "task", () => codeTask(id, taskId, run)),
+    waitFor: (taskId: string, spec: WaitForSpec) =>
+      add(taskId, "task", () =>
+        codeTask(id, taskId, waitForTask(id, taskId, spec)),
+      ),
   });
 
   try {

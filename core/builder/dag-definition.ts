@@ -12,6 +12,7 @@ import type {
 } from "../mapping/mapping-spec.ts";
 import type { SqlQuery } from "../source/sql.ts";
 import type { Logger } from "../util/log.ts";
+import type { NotifyOptions, OverlapPolicy } from "./dag-options.ts";
 import type { MixpanelConnection } from "./mixpanel-connection.ts";
 import type { PostgresConnection, SourceQuery } from "./postgres-connection.ts";
 
@@ -54,6 +55,25 @@ export interface TaskContext {
   /** Aborted on timeout or shutdown; pass it on to long operations. */
   readonly signal: AbortSignal;
   readonly log: Logger;
+  /**
+   * Reads tasks of other DAGs (`d.waitFor`); given by the scheduler, absent
+   * in a bare `runDag` call.
+   */
+  readonly upstream?: UpstreamLookup;
+}
+
+/** How a task sees the runs of other DAGs. */
+export interface UpstreamLookup {
+  /**
+   * The state of task `taskId` in the scheduled or backfill run of DAG
+   * `dagId` for exactly this data interval, or undefined while there is no
+   * such run or task yet.
+   */
+  taskState(
+    dagId: string,
+    taskId: string,
+    interval: { readonly start: Date; readonly end: Date },
+  ): Promise<string | undefined>;
 }
 
 interface TaskBase {
@@ -75,14 +95,27 @@ export interface EventsTask extends SyncTaskBase {
   readonly mapping: Readonly<EventMapping<AnyRow>>;
 }
 
+/**
+ * Mirror mode: profiles whose rows left the query are deleted from
+ * Mixpanel. Note: needs a full read (no `incremental`); a run that read no
+ * row, or would delete more than `maxDeleteShare`, deletes nothing and
+ * fails.
+ */
+export interface MirrorOptions {
+  /** Largest share of known profiles one run may delete (default: 0.2). */
+  maxDeleteShare?: number;
+}
+
 export interface UserProfilesTask extends SyncTaskBase {
   readonly kind: "userProfiles";
   readonly mapping: Readonly<UserProfileMapping<AnyRow>>;
+  readonly mirror?: Readonly<MirrorOptions>;
 }
 
 export interface GroupProfilesTask extends SyncTaskBase {
   readonly kind: "groupProfiles";
   readonly mapping: Readonly<GroupProfileMapping<AnyRow>>;
+  readonly mirror?: Readonly<MirrorOptions>;
 }
 
 /** A statement run in the warehouse: explicitly a write. */
@@ -113,10 +146,24 @@ export interface DagDefinition {
   readonly schedule: string | undefined;
   /** Zone the schedule is read in (default: "UTC"). */
   readonly timezone: string;
-  /** Run missed intervals after a pause or outage (default: true). */
+  /** Run every missed interval after a pause or outage (default: false). */
   readonly catchup: boolean;
+  /** How far back catch-up reaches, in ms (default: 7 days). */
+  readonly catchupWindowMs: number;
   /** Runs of this DAG at the same time (default: 1, no overlap). */
   readonly maxActiveRuns: number;
+  /** A scheduled run finding the DAG busy queues or is skipped. */
+  readonly overlap: OverlapPolicy;
+  /** Tasks of this DAG running at once (default: 4). */
+  readonly maxActiveTasks: number;
+  /** Tries after a task's first failure (default: 0). */
+  readonly retries: number;
+  readonly retryDelayMs: number;
+  readonly maxRetryDelayMs: number;
+  readonly retryJitter: number;
+  /** Time limit of one try of a task (default: none). */
+  readonly taskTimeoutMs: number | undefined;
+  readonly notify: Readonly<NotifyOptions> | undefined;
   /** First data interval starts here (default: none). */
   readonly startDate: Date | undefined;
   readonly description: string | undefined;

@@ -9,6 +9,7 @@ import {
   DEFAULT_REJECT_THRESHOLD,
   type CodeTask,
   type IncrementalOptions,
+  type MirrorOptions,
   type RejectThreshold,
   type SqlTask,
   type SyncTask,
@@ -90,6 +91,37 @@ function checkIncremental(
   return Object.freeze({ ...inc });
 }
 
+function checkMirror(
+  value: unknown,
+  kind: SyncTaskKind,
+  incremental: unknown,
+  fail: Fail,
+): MirrorOptions | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (kind === "events") {
+    fail("mirror is for profile tasks; events are never deleted");
+  }
+  if (incremental !== undefined) {
+    fail(
+      "mirror needs a full read to see which rows are gone; remove " +
+        "incremental or mirror",
+    );
+  }
+  if (value === true) return Object.freeze({});
+  const share = (value as MirrorOptions | null)?.maxDeleteShare;
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    (share !== undefined && !(share > 0 && share <= 1))
+  ) {
+    fail(
+      "mirror must be true or { maxDeleteShare } with a share above 0 " +
+        "and at most 1",
+    );
+  }
+  return Object.freeze({ ...(value as MirrorOptions) });
+}
+
 /** Copies and freezes a mapping, its property maps included. */
 function freezeMapping(mapping: Record<string, unknown>) {
   const copy: Record<string, unknown> = { ...mapping };
@@ -110,7 +142,8 @@ export function syncTask(
 ): DraftTask {
   const fail = failer(dagId, id);
   if (typeof spec !== "object" || spec === null) fail("the task needs a spec");
-  const { from, to, rejectThreshold, incremental, ...mapping } = spec;
+  const { from, to, rejectThreshold, incremental, mirror, ...mapping } =
+    spec as typeof spec & { mirror?: unknown };
 
   const source = checkSource(from, fail);
   if (!isMixpanelConnection(to)) {
@@ -118,6 +151,7 @@ export function syncTask(
   }
   const problem = mappingProblem({ kind, mapping } as unknown as TaskMapping);
   if (problem) fail(problem);
+  const mirrored = checkMirror(mirror, kind, incremental, fail);
 
   return Object.freeze({
     dagId,
@@ -127,6 +161,7 @@ export function syncTask(
     to,
     rejectThreshold: checkThreshold(rejectThreshold, fail),
     incremental: checkIncremental(incremental, fail),
+    ...(mirrored ? { mirror: mirrored } : {}),
     mapping: freezeMapping(mapping),
   }) as DraftTask;
 }

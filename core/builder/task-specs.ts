@@ -9,7 +9,11 @@ import type {
   UserProfileMapping,
 } from "../mapping/mapping-spec.ts";
 import type { SqlQuery } from "../source/sql.ts";
-import type { IncrementalOptions, RejectThreshold } from "./dag-definition.ts";
+import type {
+  IncrementalOptions,
+  MirrorOptions,
+  RejectThreshold,
+} from "./dag-definition.ts";
 import type { MixpanelConnection } from "./mixpanel-connection.ts";
 import type { PostgresConnection, SourceQuery } from "./postgres-connection.ts";
 
@@ -27,10 +31,25 @@ export interface SyncSpec<Row> {
 
 export type EventsSpec<Row> = SyncSpec<Row> & EventMapping<NoInfer<Row>>;
 
+/** Options of the profile tasks besides their mapping. */
+export interface ProfileSyncSpec {
+  /**
+   * Delete (`$delete`) the profiles whose rows left the query (default:
+   * off). `true` means `{ maxDeleteShare: 0.2 }`.
+   *
+   * Note: needs a full read, so not with `incremental`. A run whose query
+   * returns no row, or that would delete more than `maxDeleteShare` of the
+   * profiles it knows, deletes nothing and fails.
+   */
+  mirror?: boolean | MirrorOptions;
+}
+
 export type UserProfilesSpec<Row> = SyncSpec<Row> &
+  ProfileSyncSpec &
   UserProfileMapping<NoInfer<Row>>;
 
 export type GroupProfilesSpec<Row> = SyncSpec<Row> &
+  ProfileSyncSpec &
   GroupProfileMapping<NoInfer<Row>>;
 
 /** A statement run in the warehouse: explicitly a write. */

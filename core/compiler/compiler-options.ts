@@ -4,7 +4,7 @@
  * unchanged tree is checked in milliseconds.
  */
 import { existsSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -57,26 +57,36 @@ const DEFAULTS = {
   noUncheckedIndexedAccess: true,
 };
 
-/** The options the checker uses, from the tsconfig (if any) plus `FORCED`. */
+/**
+ * The options the checker uses: the tsconfig's (with what it extends), our
+ * defaults for what it leaves out, then `FORCED`.
+ */
 export function compilerOptions(
   ts: typeof TS,
   tsconfig: TsconfigFile | undefined,
 ): TS.CompilerOptions {
-  let raw: Record<string, unknown> = DEFAULTS;
-  let base = BACKFLOW_ROOT;
-  if (tsconfig) {
-    const parsed = ts.parseConfigFileTextToJson(tsconfig.path, tsconfig.text);
-    const config = (parsed.config ?? {}) as {
-      compilerOptions?: Record<string, unknown>;
-    };
-    raw = { ...DEFAULTS, ...config.compilerOptions };
-    base = dirname(tsconfig.path);
-  }
-  const { options } = ts.convertCompilerOptionsFromJson(
-    { ...raw, ...FORCED },
-    base,
+  const convert = (json: object) =>
+    ts.convertCompilerOptionsFromJson(json, BACKFLOW_ROOT).options;
+  const defaults = convert(DEFAULTS);
+  const forced = convert(FORCED);
+  if (!tsconfig) return { ...defaults, ...forced };
+
+  const json = ts.parseConfigFileTextToJson(tsconfig.path, tsconfig.text);
+  const parsed = ts.parseJsonConfigFileContent(
+    json.config ?? {},
+    ts.sys,
+    dirname(tsconfig.path),
+    undefined,
+    tsconfig.path,
   );
-  return options;
+  // `configFilePath` makes type roots (`types: ["node"]`) resolve from the
+  // config's folder, not from wherever the command was started.
+  return {
+    ...defaults,
+    ...parsed.options,
+    ...forced,
+    configFilePath: tsconfig.path,
+  };
 }
 
 const requireHere = createRequire(import.meta.url);
@@ -89,30 +99,12 @@ function packageVersion(name: string): string {
   }
 }
 
-let coreHash: Promise<string> | undefined;
-
 /**
- * A hash of backflow's own sources: the types every pipeline is checked
- * against. It changes with an upgrade, and with any edit in a checkout.
- */
-function backflowHash(): Promise<string> {
-  coreHash ??= (async () => {
-    const core = join(BACKFLOW_ROOT, "core");
-    const entries = await readdir(core, { recursive: true });
-    const files = entries.filter((f) => f.endsWith(".ts")).sort();
-    const parts = await Promise.all(
-      files.map(async (f) => `${f}:${sha256(await readFile(join(core, f)))}`),
-    );
-    return sha256(packageVersion("../.."), ...parts);
-  })();
-  return coreHash;
-}
-
-/**
- * What a cached type-check result depends on besides the files themselves:
- * backflow's version and sources, the checker's version, the tsconfig, the
- * forced options and every declaration file of the folder (ambient types
- * reach every module without an import).
+ * What a cached type-check result depends on besides the files it imports
+ * (backflow's own sources among them, recorded per entry): backflow's and
+ * the checker's versions, the tsconfig, the forced options and every
+ * declaration file of the folder (ambient types reach every module without
+ * an import).
  */
 export async function typeCheckKey(
   tsconfig: TsconfigFile | undefined,
@@ -120,9 +112,9 @@ export async function typeCheckKey(
 ): Promise<string> {
   return sha256(
     "backflow-typecheck-v1",
-    await backflowHash(),
+    packageVersion("../.."),
     packageVersion("ts-morph"),
-    tsconfig ? `${tsconfig.path}\n${tsconfig.text}` : "(no tsconfig)",
+    tsconfig ? tsconfig.text : "(no tsconfig)",
     JSON.stringify(FORCED),
     ...declarations.map((d) => `${d.file}:${d.hash}`),
   );

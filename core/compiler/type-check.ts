@@ -6,12 +6,10 @@
  * even loaded.
  */
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Project, SourceFile, ts as TS } from "ts-morph";
 
 import { createLogger } from "../util/log.ts";
 import {
-  BACKFLOW_ROOT,
   compilerOptions,
   findTsconfig,
   typeCheckKey,
@@ -59,39 +57,31 @@ function hasher(files: readonly PipelineFile[]) {
   };
 }
 
-function isBackflowOwn(path: string): boolean {
-  return (
-    path.includes("/node_modules/") ||
-    path.startsWith(join(BACKFLOW_ROOT, "core")) ||
-    path.startsWith(join(BACKFLOW_ROOT, "cli"))
-  );
-}
-
-/** Every project file a module imports, directly or not. */
-function localDependencies(source: SourceFile): string[] {
-  const seen = new Set<string>();
+/**
+ * Every source file a module imports, directly or not: project files and
+ * backflow's own sources (whose types the module is checked against).
+ * Installed packages are left out; their versions rarely change under a
+ * project without its lockfile changing too.
+ */
+function dependencies(source: SourceFile): string[] {
+  const seen = new Set<string>([source.getFilePath()]);
   const queue = [source];
   while (queue.length > 0) {
     for (const dep of queue.shift()!.getReferencedSourceFiles()) {
       const path = dep.getFilePath();
-      if (
-        seen.has(path) ||
-        isBackflowOwn(path) ||
-        path === source.getFilePath()
-      ) {
-        continue;
-      }
+      if (seen.has(path) || path.includes("/node_modules/")) continue;
       seen.add(path);
       queue.push(dep);
     }
   }
+  seen.delete(source.getFilePath());
   return [...seen].sort();
 }
 
 function convert(
   ts: typeof TS,
   d: TS.Diagnostic,
-  file: PipelineFile,
+  file: { text: string },
 ): CachedDiagnostic | undefined {
   if (
     d.category !== ts.DiagnosticCategory.Error &&
@@ -217,6 +207,16 @@ export class TypeChecker {
     }
     const { ts, project } = this.#checker;
     const program = project.getProgram().compilerObject;
+    // Problems of the options themselves belong to no module; while there
+    // are any, nothing is cached, so that they are reported every time.
+    const global = [
+      ...program.getOptionsDiagnostics(),
+      ...program.getGlobalDiagnostics(),
+    ];
+    for (const d of global) {
+      const converted = convert(ts, d, { text: "" });
+      if (converted) diagnostics.push({ ...converted, file: "" });
+    }
 
     for (const file of stale) {
       const source = program.getSourceFile(file.path);
@@ -231,9 +231,10 @@ export class TypeChecker {
         .filter((d): d is CachedDiagnostic => d !== undefined);
       diagnostics.push(...converted.map((d) => ({ ...d, file: file.file })));
 
-      if (!cache || found.some((d) => UNRESOLVED.has(d.code))) continue;
+      if (!cache || global.length > 0) continue;
+      if (found.some((d) => UNRESOLVED.has(d.code))) continue;
       const morph = project.getSourceFile(file.path);
-      const deps = morph ? localDependencies(morph) : [];
+      const deps = morph ? dependencies(morph) : [];
       const hashes = await Promise.all(deps.map(hashOf));
       await cache.write(
         key,

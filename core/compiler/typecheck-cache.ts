@@ -2,13 +2,15 @@
  * Type-check results cached by content, one small JSON file per module
  * under `.backflow/cache/typecheck/`. An entry is named by the hash of the
  * checker's key and the module's text, so it does not depend on where the
- * folder lives; it records the files the module imports (relative paths and
- * hashes) and is valid only while they are unchanged.
+ * folder lives; it records the files the module imports with their hashes
+ * (project files relative to the module, backflow's own as `backflow:…`)
+ * and is valid only while they are unchanged.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 
+import { BACKFLOW_ROOT } from "./compiler-options.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import { sha256 } from "./pipeline-files.ts";
 
@@ -16,9 +18,24 @@ import { sha256 } from "./pipeline-files.ts";
 export type CachedDiagnostic = Omit<Diagnostic, "file">;
 
 export interface CacheEntry {
-  /** Imported files, relative to the module's folder, with their hashes. */
+  /** Imported files (see `portable`) with their hashes. */
   readonly deps: readonly { readonly path: string; readonly hash: string }[];
   readonly diagnostics: readonly CachedDiagnostic[];
+}
+
+const OWN = "backflow:";
+
+/** A dependency's path as stored: independent of where the folder is. */
+function portable(from: string, path: string): string {
+  const own = relative(BACKFLOW_ROOT, path).split(sep);
+  if (own[0] === "core" || own[0] === "cli") return OWN + own.join("/");
+  return relative(from, path).split(sep).join("/");
+}
+
+function absolute(from: string, stored: string): string {
+  return stored.startsWith(OWN)
+    ? join(BACKFLOW_ROOT, stored.slice(OWN.length))
+    : resolve(from, stored);
 }
 
 export class TypeCheckCache {
@@ -52,7 +69,7 @@ export class TypeCheckCache {
     }
     const from = dirname(module.path);
     for (const dep of entry.deps) {
-      const current = await hashOf(resolve(from, dep.path));
+      const current = await hashOf(absolute(from, dep.path));
       if (current !== dep.hash) return undefined;
     }
     return entry.diagnostics;
@@ -67,10 +84,7 @@ export class TypeCheckCache {
   ): Promise<void> {
     const from = dirname(module.path);
     const entry: CacheEntry = {
-      deps: deps.map((d) => ({
-        path: relative(from, d.path).split(sep).join("/"),
-        hash: d.hash,
-      })),
+      deps: deps.map((d) => ({ path: portable(from, d.path), hash: d.hash })),
       diagnostics,
     };
     await mkdir(this.dir, { recursive: true });

@@ -55,7 +55,7 @@ function mermaid(dag: SerializedDag): string {
   const lines = ["flowchart LR"];
   for (const task of dag.tasks) {
     const [open, close] = MERMAID_SHAPES[task.kind];
-    const name = mermaidText(`${task.id}<br/><small>${label(task)}</small>`);
+    const name = mermaidText(`${task.id}<br/>${label(task)}`);
     lines.push(`  ${ids.get(task.id)}${open}"${name}"${close}`);
   }
   for (const edge of dag.edges) {

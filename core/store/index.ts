@@ -20,6 +20,10 @@ export type {
 } from "./reject-repository.ts";
 export type * from "./records.ts";
 export { StoreError } from "./store-error.ts";
+export * from "./dag-repository.ts";
+export type * from "./sync-repository.ts";
+export { SyncRepository } from "./sync-repository.ts";
+export * from "./retention.ts";
 export { MIGRATIONS, type Migration } from "./migrations.ts";
 export { migrate } from "./migrate.ts";
 export {

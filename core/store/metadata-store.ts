@@ -16,7 +16,9 @@ import { ensureEmbeddedServer } from "./embedded/embedded-server.ts";
 import { LogRepository } from "./log-repository.ts";
 import { migrate } from "./migrate.ts";
 import { RejectRepository } from "./reject-repository.ts";
+import { DagRepository } from "./dag-repository.ts";
 import { RunRepository } from "./run-repository.ts";
+import { SyncRepository } from "./sync-repository.ts";
 import { createStorePool, StoreDb } from "./store-db.ts";
 
 export interface OpenStoreOptions {
@@ -52,6 +54,12 @@ export class MetadataStore {
   readonly runs: RunRepository;
   readonly log: LogRepository;
   readonly rejects: RejectRepository;
+  /** Serialized DAGs and import errors, as the compiler published them. */
+  readonly dags: DagRepository;
+  /** Checkpoints, ledgers, profile hashes and open rejections. */
+  readonly sync: SyncRepository;
+  /** For queries of their own (retention pruning). */
+  readonly db: StoreDb;
 
   constructor(
     /** The pool, for repositories added later. */
@@ -62,6 +70,9 @@ export class MetadataStore {
     this.runs = new RunRepository(db);
     this.log = new LogRepository(db);
     this.rejects = new RejectRepository(db);
+    this.dags = new DagRepository(pool);
+    this.sync = new SyncRepository(db);
+    this.db = db;
   }
 
   /** Closes the connections; an embedded server keeps running (shared). */

@@ -170,8 +170,58 @@ alter table import_errors drop constraint import_errors_pkey;
 alter table import_errors add primary key (pipelines_dir, file_path);
 `;
 
+// The scheduler: a scheduled run that found its DAG busy under the "skip"
+// overlap policy is kept as skipped (so it is never created again), and a
+// task instance names the Mixpanel connection it sends to, so that caps
+// per connection hold across scheduler processes.
+const scheduler = `
+alter table dag_runs drop constraint if exists dag_runs_state_check;
+alter table dag_runs add constraint dag_runs_state_check
+  check (state in ('queued', 'running', 'success', 'failed', 'skipped'));
+alter table task_instances add column pool text;
+create index task_instances_waiting on task_instances (run_id)
+  where state in ('queued', 'up_for_retry');
+`;
+
+// Incremental sync: the ledger of acknowledged keys inside a cursor task's
+// look-back window, the sets of properties a profile was last sent with
+// (to know what a NULL may unset), and the life of a rejected row: open
+// until the row is delivered, re-rejected (superseded), gone, or re-judged.
+const incrementalSync = `
+create table sync_ledger (
+  dag_id      text not null,
+  task_id     text not null,
+  row_key     text not null,
+  cursor_us   bigint not null,
+  primary key (dag_id, task_id, row_key)
+);
+create index sync_ledger_window on sync_ledger (dag_id, task_id, cursor_us);
+
+create table profile_property_sets (
+  dag_id      text not null,
+  task_id     text not null,
+  props_key   bytea not null,
+  names       text[] not null,
+  primary key (dag_id, task_id, props_key)
+);
+alter table profile_hashes add column props_key bytea;
+
+alter table rejected_rows add column cleared_at timestamptz;
+alter table rejected_rows add column cleared_by_run bigint;
+alter table rejected_rows add column clear_reason text
+  check (clear_reason in ('delivered', 'superseded', 'gone', 'rejudged',
+                          'reset'));
+create index rejected_rows_open on rejected_rows (task_id, run_id)
+  where cleared_at is null;
+create index rejected_rows_cleared on rejected_rows (cleared_at)
+  where cleared_at is not null;
+create index run_log_ts on run_log (ts);
+`;
+
 /** Every migration, oldest first. Versions are 1, 2, 3 … without gaps. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: "initial schema", sql: initialSchema },
   { version: 2, name: "compiled dags", sql: compiledDags },
+  { version: 3, name: "scheduler", sql: scheduler },
+  { version: 4, name: "incremental sync", sql: incrementalSync },
 ]);

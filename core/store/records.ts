@@ -2,7 +2,7 @@
  * The records the metadata store holds, as the repositories return them.
  */
 export type RunType = "manual" | "scheduled" | "backfill";
-export type RunState = "queued" | "running" | "success" | "failed";
+export type RunState = "queued" | "running" | "success" | "failed" | "skipped";
 export type TaskState =
   | "queued"
   | "running"

@@ -5,11 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
-import {
-  runCli,
-  startEmulatorProcess,
-  type EmulatorProcess,
-} from "../helpers/cli.ts";
+import { runCli, startEmulatorProcess } from "../helpers/cli.ts";
 import { loadPagila, skipWithoutPagila } from "../helpers/pagila.ts";
 
 const TOKEN = "pagila-e2e-token";

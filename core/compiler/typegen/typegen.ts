@@ -41,6 +41,8 @@ export interface TypegenResult {
   readonly importErrors: ModuleImportError[];
 }
 
+const OUTER_JOIN = /\b(left|right|full)\s+(outer\s+)?join\b/i;
+
 class Sources {
   readonly #open = new Map<string, PostgresSource>();
   constructor(private readonly env: EnvSource | undefined) {}
@@ -91,7 +93,12 @@ export async function generateRowTypes(
           if (!isSyncTask(task)) continue;
           try {
             const source = sources.get(task.from.connection);
-            const columns = await source.describe(task.from.query);
+            const described = await source.describe(task.from.query);
+            // NOT NULL holds for a table's own rows only: the far side of
+            // an outer join may be missing, so nothing is promised there.
+            const columns = OUTER_JOIN.test(task.from.query.text)
+              ? described.map((c) => ({ ...c, notNull: false }))
+              : described;
             tasks.push({
               taskId: task.id,
               kind: task.kind,
