@@ -20,7 +20,14 @@ export type ErrorCode =
   | "SOURCE_QUERY"
   | "STORE"
   | "TASK_FAILED"
-  | "ABORTED";
+  | "ABORTED"
+  | "MIRROR_REFUSED"
+  | "SCHEDULE_INVALID"
+  | "TASK_TIMEOUT"
+  | "WAIT_TIMEOUT"
+  | "UPSTREAM_FAILED"
+  | "NOTIFY_FAILED"
+  | "ACTION_REFUSED";
 
 export interface BackflowErrorOptions {
   cause?: unknown;

@@ -20,10 +20,16 @@ export { env } from "./builder/env.ts";
 export type { EnvRef } from "./builder/env.ts";
 export { sql } from "./source/sql.ts";
 export type { SqlQuery } from "./source/sql.ts";
-export type { DagOptions } from "./builder/dag-options.ts";
+export type {
+  DagOptions,
+  NotifyOptions,
+  OverlapPolicy,
+} from "./builder/dag-options.ts";
+export type { WaitForSpec } from "./builder/wait-for.ts";
 export type {
   DagDefinition,
   IncrementalOptions,
+  MirrorOptions,
   RejectThreshold,
   TaskContext,
   TaskDefinition,

@@ -6,6 +6,7 @@ import { register as registerDb } from "./db.ts";
 import { register as registerDemo } from "./demo.ts";
 import { register as registerEmulator } from "./emulator.ts";
 import { register as registerGraph } from "./graph.ts";
+import { register as registerInit } from "./init.ts";
 import { register as registerList } from "./list.ts";
 import { register as registerPause } from "./pause.ts";
 import { register as registerRejects } from "./rejects.ts";
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerDemo(program);
   registerEmulator(program);
   registerGraph(program);
+  registerInit(program);
   registerList(program);
   registerPause(program);
   registerRejects(program);

@@ -34,6 +34,7 @@ import {
 } from "./run-events.ts";
 import type { RunRecorder } from "./run-recorder.ts";
 import { runSyncTask, type RejectedRow } from "./sync-task.ts";
+import type { SyncStateSource } from "../sync/task-state.ts";
 
 export interface RunDagOptions {
   /** Run only these tasks (default: all), still in dependency order. */
@@ -51,6 +52,12 @@ export interface RunDagOptions {
   recorder?: RunRecorder;
   /** Lets code tasks read other DAGs' runs (`d.waitFor`). */
   upstream?: UpstreamLookup;
+  /** Checkpoints, hashes, open rejections (default: none remembered). */
+  syncState?: SyncStateSource;
+  /** Sync tasks forget their checkpoint and hashes and send everything. */
+  fullRefresh?: boolean;
+  /** Warehouse rows per fetch (default: 5000). */
+  pageSize?: number;
 }
 
 /** Thrown for a rejection count past the task's threshold. */
@@ -108,9 +115,12 @@ export async function runDag(
     ...(options.dryRunDir ? { dryRunDir: options.dryRunDir } : {}),
   });
   const controller = new AbortController();
-  options.signal?.addEventListener("abort", () => controller.abort(), {
-    once: true,
-  });
+  // The reason travels on, so a task can tell a timeout from a shutdown.
+  options.signal?.addEventListener(
+    "abort",
+    () => controller.abort(options.signal?.reason),
+    { once: true },
+  );
 
   const runId =
     (await recorder?.startRun(dag, {
@@ -132,6 +142,11 @@ export async function runDag(
         client: resources.client(task.to, task.id),
         params,
         signal: controller.signal,
+        ...(options.syncState
+          ? { state: options.syncState.forTask(dag.id, task.id, runId) }
+          : {}),
+        ...(options.fullRefresh ? { fullRefresh: true } : {}),
+        ...(options.pageSize ? { pageSize: options.pageSize } : {}),
         onProgress: (c) => {
           emit({ type: "task-progress", taskId: task.id, counters: c });
           recorder?.progress(runId, task.id, c);

@@ -21,6 +21,8 @@ export interface TaskSummary extends TaskCounters {
   durationMs: number;
   /** Why the task failed (redacted), when it did. */
   error?: string;
+  /** The failure's stable code, when it was a backflow error. */
+  errorCode?: string;
   /** Where the task's dry-run request bodies went, when dry. */
   dryRunDir?: string;
 }

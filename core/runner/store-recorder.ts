@@ -106,16 +106,9 @@ export class StoreRecorder implements RunRecorder {
   }
 
   async rejected(runId: string, taskId: string, rows: RejectedRow[]) {
-    await this.#store.rejects.add(
-      rows.map((r) => ({
-        runId: Number(runId),
-        taskId,
-        source: r.source,
-        rowKey: r.rowKey,
-        field: r.field,
-        reason: r.reason,
-      })),
-    );
+    // Open until delivered; older open rejections of the same keys are
+    // superseded (see SyncRepository.recordRejections).
+    await this.#store.sync.recordRejections(Number(runId), taskId, rows);
   }
 
   async finishTask(runId: string, summary: TaskSummary): Promise<void> {

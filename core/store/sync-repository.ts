@@ -44,14 +44,14 @@ export interface NewRejection {
 /** A profile's state as acknowledged by Mixpanel. */
 export interface ProfileHashEntry {
   readonly key: string;
-  /** 12 hex digits: 48 bits of the canonical record's hash. */
-  readonly hash: string;
-  /** Hex hash of the sorted names the profile was last sent with. */
-  readonly propsKey: string;
+  /** 48 bits of the canonical update's hash. */
+  readonly hash: number;
+  /** 48-bit hash of the property names the profile was last sent with. */
+  readonly propsKey: number;
 }
 
 export interface PropertySet {
-  readonly propsKey: string;
+  readonly propsKey: number;
   readonly names: readonly string[];
 }
 
@@ -116,17 +116,19 @@ update rejected_rows r
    and r.task_id = $2 and r.cleared_at is null
    and r.row_key in (select row_key from added where row_key is not null)`;
 
+// 48-bit numbers are stored as 6 big-endian bytes.
 const SAVE_HASHES = `
 with sets as (
   insert into profile_property_sets (dag_id, task_id, props_key, names)
-  select $1, $2, decode(k, 'hex'), n
-    from jsonb_to_recordset($6::jsonb) as s(k text, n text[])
+  select $1, $2, decode(lpad(to_hex(k), 12, '0'), 'hex'), n
+    from jsonb_to_recordset($6::jsonb) as s(k int8, n text[])
   on conflict do nothing
 )
 insert into profile_hashes as h (dag_id, task_id, profile_id, hash,
   props_key, updated_at)
-select $1, $2, k, decode(v, 'hex'), decode(p, 'hex'), now()
-  from unnest($3::text[], $4::text[], $5::text[]) as u(k, v, p)
+select $1, $2, k, decode(lpad(to_hex(v), 12, '0'), 'hex'),
+       decode(lpad(to_hex(p), 12, '0'), 'hex'), now()
+  from unnest($3::text[], $4::int8[], $5::int8[]) as u(k, v, p)
 on conflict (dag_id, task_id, profile_id)
   do update set hash = excluded.hash, props_key = excluded.props_key,
                 updated_at = excluded.updated_at`;
@@ -325,13 +327,16 @@ export class SyncRepository {
   /**
    * Every stored profile hash of a task, read with COPY: a million
    * entries cost one streamed result, not a million row objects.
-   * @returns profile id → 48-bit hash (NaN once invalidated)
+   * @param onEntry gets each profile id with its 48-bit hash (NaN once
+   *   invalidated)
+   * @returns how many there were
    */
   async loadHashes(
     dagId: string,
     taskId: string,
-  ): Promise<Map<string, number>> {
-    const hashes = new Map<string, number>();
+    onEntry: (key: string, hash: number) => void,
+  ): Promise<number> {
+    let count = 0;
     const client = await this.db.pool.connect().catch((error: unknown) => {
       throw toStoreError(error, "connecting");
     });
@@ -349,10 +354,11 @@ export class SyncRepository {
           const tab = line.indexOf("\t");
           if (tab < 0) continue;
           const key = unescapeCopyValue(line.slice(0, tab));
-          hashes.set(key, hexHash(line.slice(tab + 1)));
+          onEntry(key, hexHash(line.slice(tab + 1)));
+          count++;
         }
       }
-      return hashes;
+      return count;
     } catch (error) {
       broken = true;
       throw toStoreError(error, "loading profile hashes");

@@ -1,0 +1,61 @@
+/**
+ * Knobs of a run read from the environment, for operators and tests that
+ * need other batch sizes, fewer requests in flight or shorter backoffs
+ * without changing pipeline code:
+ *
+ *   BACKFLOW_MIXPANEL_CONCURRENCY   requests in flight per connection
+ *   BACKFLOW_EVENTS_PER_REQUEST     events per /import request (≤ 2000)
+ *   BACKFLOW_PROFILES_PER_REQUEST   updates per /engage, /groups request
+ *   BACKFLOW_RETRY_BASE_MS          first backoff ceiling
+ *   BACKFLOW_RETRY_MAX_MS           largest backoff ceiling
+ *   BACKFLOW_RETRY_MAX_ATTEMPTS     requests per batch before giving up
+ *   BACKFLOW_PAGE_SIZE              warehouse rows per fetch
+ *
+ * Unset variables keep the defaults documented on each option.
+ */
+import { ConfigError } from "../errors.ts";
+import type { MixpanelClientOptions } from "../mixpanel/client.ts";
+
+export interface RunTuning {
+  clientOptions: MixpanelClientOptions;
+  pageSize?: number;
+}
+
+function whole(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new ConfigError(
+      `${name} must be a whole number above 0, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+/** @throws ConfigError naming a variable that is not a whole number */
+export function runTuningFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): RunTuning {
+  const concurrency = whole(env, "BACKFLOW_MIXPANEL_CONCURRENCY");
+  const events = whole(env, "BACKFLOW_EVENTS_PER_REQUEST");
+  const profiles = whole(env, "BACKFLOW_PROFILES_PER_REQUEST");
+  const baseDelayMs = whole(env, "BACKFLOW_RETRY_BASE_MS");
+  const maxDelayMs = whole(env, "BACKFLOW_RETRY_MAX_MS");
+  const maxAttempts = whole(env, "BACKFLOW_RETRY_MAX_ATTEMPTS");
+  const pageSize = whole(env, "BACKFLOW_PAGE_SIZE");
+  const retry = {
+    ...(baseDelayMs ? { baseDelayMs } : {}),
+    ...(maxDelayMs ? { maxDelayMs } : {}),
+    ...(maxAttempts ? { maxAttempts } : {}),
+  };
+  return {
+    clientOptions: {
+      ...(concurrency ? { concurrency } : {}),
+      ...(events ? { events: { maxRecords: events } } : {}),
+      ...(profiles ? { profiles: { maxRecords: profiles } } : {}),
+      ...(Object.keys(retry).length > 0 ? { retry } : {}),
+    },
+    ...(pageSize ? { pageSize } : {}),
+  };
+}
