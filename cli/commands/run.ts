@@ -6,11 +6,17 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../core/errors.ts";
 import { runDag } from "../../core/runner/run-dag.ts";
-import type { RunEvent } from "../../core/runner/run-events.ts";
-import { eventLine, summaryText } from "../render/run-summary.ts";
+import { progressMode, startRunProgress } from "../render/run-progress.ts";
+import { summaryText } from "../render/run-summary.ts";
 import { findDag, pipelinesDir } from "./pipelines-option.ts";
 import { publishPipelines } from "./publish-pipelines.ts";
 import { openRecorder } from "./recorder.ts";
+import { runTuningFromEnv } from "../../core/runner/run-tuning.ts";
+import {
+  pruneHistory,
+  retentionDaysFromEnv,
+} from "../../core/store/retention.ts";
+import { storeSyncState } from "../../core/sync/task-state.ts";
 
 interface RunOptions {
   task: string[];
@@ -20,6 +26,7 @@ interface RunOptions {
   json?: boolean;
   start?: string;
   end?: string;
+  fullRefresh?: boolean;
 }
 
 function parseDate(value: string | undefined, flag: string): Date | undefined {
@@ -64,6 +71,10 @@ export function register(program: Command): void {
     .option("--start <date>", "data interval start (with --end)")
     .option("--end <date>", "data interval end (with --start)")
     .option("--json", "print the summary as JSON")
+    .option(
+      "--full-refresh",
+      "sync tasks forget their checkpoint and hashes and send everything",
+    )
     .action(async (dagId: string, options: RunOptions) => {
       const { dag, loaded } = await findDag(
         pipelinesDir(options.pipelines),
@@ -79,20 +90,28 @@ export function register(program: Command): void {
         await mkdir(dryRunDir, { recursive: true });
       }
 
-      const listener = (event: RunEvent) => {
-        const line = eventLine(event);
-        if (line && !options.json) process.stderr.write(line + "\n");
-      };
+      const progress = startRunProgress(progressMode(options.json));
+      const listener = progress.listener;
       if (!dryRunDir) await publishPipelines(loaded);
+      const tuning = runTuningFromEnv();
       const recorder = dryRunDir ? undefined : await openRecorder();
       try {
+        if (recorder) {
+          await pruneHistory(recorder.store.db, retentionDaysFromEnv());
+        }
         const summary = await runDag(dag, {
           taskIds: options.task,
           listener,
+          clientOptions: tuning.clientOptions,
+          ...(tuning.pageSize ? { pageSize: tuning.pageSize } : {}),
+          ...(recorder
+            ? { syncState: storeSyncState(recorder.store.sync) }
+            : {}),
+          ...(options.fullRefresh ? { fullRefresh: true } : {}),
           ...(dryRunDir ? { dryRunDir } : {}),
           ...(range ? { interval: range } : {}),
           ...(recorder ? { recorder: recorder.recorder } : {}),
-        });
+        }).finally(() => progress.stop());
         if (options.json) {
           process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
         } else {

@@ -30,9 +30,14 @@ export type LogSink = (line: string) => void;
 
 let sink: LogSink = (line) => process.stderr.write(line + "\n");
 
-/** Redirects every logger's output (tests capture it this way). */
-export function setLogSink(next: LogSink): void {
+/**
+ * Redirects every logger's output (tests capture it this way, and a live
+ * terminal view shows it above itself); returns the sink it replaced.
+ */
+export function setLogSink(next: LogSink): LogSink {
+  const previous = sink;
   sink = next;
+  return previous;
 }
 
 function threshold(): number {
