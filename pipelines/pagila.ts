@@ -9,11 +9,23 @@
  * A rental's store is its inventory item's store; a payment's store is the
  * store of the rental it pays for. Ids go to Mixpanel as strings.
  *
+ * Both event tasks read incrementally. Rentals follow `last_update`, which
+ * a trigger bumps on every change and which new rows get from `now()`: it
+ * says when a row reached the warehouse, whatever its rental date (a rental
+ * keyed in a day late is still found). Payments have no such column and
+ * follow `payment_date`. `now()` is the start of the writing transaction,
+ * so a row may commit with a cursor older than rows already read: the
+ * one-hour look-back reads the last hour again and sends only rows not yet
+ * acknowledged. Profiles are compared by hash, so an unchanged customer or
+ * store is never sent twice.
+ *
  * Run it: `PAGILA_URL=postgres://… MIXPANEL_TOKEN=… backflow run pagila`.
  */
 import { dag, env, mixpanel, postgres } from "backflow";
 
 const warehouse = postgres("pagila", { url: env("PAGILA_URL") });
+
+const HOUR = 60 * 60_000;
 
 const product = mixpanel("product", {
   token: env("MIXPANEL_TOKEN"),
@@ -46,6 +58,7 @@ interface RentalRow {
   rental_id: string;
   customer_id: string;
   rental_date: Date;
+  last_update: Date;
   title: string;
   categories: string[];
   rental_rate: number;
@@ -97,7 +110,7 @@ export default dag("pagila", { description: "Pagila DVD rentals" }, (d) => {
   d.events("rentals", {
     from: warehouse.query<RentalRow>`
       select r.rental_id::text as rental_id, r.customer_id::text as customer_id,
-             r.rental_date, f.title, f.rental_rate,
+             r.rental_date, r.last_update, f.title, f.rental_rate,
              i.store_id::text as store_id,
              array(select c.name from film_category fc
                    join category c on c.category_id = fc.category_id
@@ -107,6 +120,7 @@ export default dag("pagila", { description: "Pagila DVD rentals" }, (d) => {
       join inventory i on i.inventory_id = r.inventory_id
       join film f on f.film_id = i.film_id`,
     to: product,
+    incremental: { cursor: "last_update", lookbackMs: HOUR },
     event: "Rental",
     insertId: "rental_id",
     userId: "customer_id",
@@ -128,6 +142,7 @@ export default dag("pagila", { description: "Pagila DVD rentals" }, (d) => {
       join rental r on r.rental_id = p.rental_id
       join inventory i on i.inventory_id = r.inventory_id`,
     to: product,
+    incremental: { cursor: "payment_date", lookbackMs: HOUR },
     event: "Payment",
     insertId: "payment_id",
     userId: "customer_id",

@@ -4,10 +4,11 @@
  */
 import type { RunRecorder } from "../../core/runner/run-recorder.ts";
 import { StoreRecorder } from "../../core/runner/store-recorder.ts";
-import { openStore } from "../../core/store/index.ts";
+import { openStore, type MetadataStore } from "../../core/store/index.ts";
 
 export interface OpenRecorder {
   recorder: RunRecorder;
+  store: MetadataStore;
   close(): Promise<void>;
 }
 
@@ -15,6 +16,7 @@ export async function openRecorder(): Promise<OpenRecorder> {
   const store = await openStore();
   return {
     recorder: new StoreRecorder(store),
+    store,
     close: () => store.close(),
   };
 }

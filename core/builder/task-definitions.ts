@@ -4,7 +4,7 @@
  */
 import type { AnyRow, TaskMapping } from "../mapping/mapping-spec.ts";
 import { mappingProblem } from "../mapping/validate-mapping.ts";
-import type { SqlQuery } from "../source/sql.ts";
+import { deferredNames, type SqlQuery } from "../source/sql.ts";
 import {
   DEFAULT_REJECT_THRESHOLD,
   type CodeTask,
@@ -94,17 +94,17 @@ function checkIncremental(
 function checkMirror(
   value: unknown,
   kind: SyncTaskKind,
-  incremental: unknown,
+  partial: boolean,
   fail: Fail,
 ): MirrorOptions | undefined {
   if (value === undefined || value === false) return undefined;
   if (kind === "events") {
     fail("mirror is for profile tasks; events are never deleted");
   }
-  if (incremental !== undefined) {
+  if (partial) {
     fail(
       "mirror needs a full read to see which rows are gone; remove " +
-        "incremental or mirror",
+        "incremental (or d.interval from the query) or mirror",
     );
   }
   if (value === true) return Object.freeze({});
@@ -151,7 +151,10 @@ export function syncTask(
   }
   const problem = mappingProblem({ kind, mapping } as unknown as TaskMapping);
   if (problem) fail(problem);
-  const mirrored = checkMirror(mirror, kind, incremental, fail);
+  const partial =
+    incremental !== undefined ||
+    deferredNames(source.query).some((n) => n.startsWith("interval."));
+  const mirrored = checkMirror(mirror, kind, partial, fail);
 
   return Object.freeze({
     dagId,

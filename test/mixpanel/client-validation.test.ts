@@ -205,7 +205,7 @@ describe("local pre-validation", () => {
     const events = Array.from({ length: 10 }, () => makeEvent());
     events[2] = makeEvent({ $insert_id: "a:b" });
     events[7] = makeEvent({}, "");
-    await fx.emulator.state.reset();
+    fx.emulator.state.reset();
     const result = await client.importEvents(events);
 
     assert.equal(result.delivered, 8);
