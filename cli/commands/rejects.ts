@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../../core/errors.ts";
 import { openStore } from "../../core/store/index.ts";
-import type { OpenRejectionRow } from "../../core/store/sync-repository.ts";
+import type { OpenRejectionRow } from "../../core/store/open-rejection-repository.ts";
 
 interface RejectsOptions {
   json?: boolean;
@@ -51,12 +51,12 @@ export function register(program: Command): void {
         const limit = limitOf(o.limit);
         const store = await openStore();
         try {
-          const rows = await store.sync.listRejections(dagId, {
+          const rows = await store.sync.rejections.list(dagId, {
             ...(taskId ? { taskId } : {}),
             ...(o.all ? { all: true } : {}),
             limit,
           });
-          const open = await store.sync.countOpenRejections(dagId);
+          const open = await store.sync.rejections.countOpen(dagId);
           const total = taskId
             ? (open[taskId] ?? 0)
             : Object.values(open).reduce((a, b) => a + b, 0);

@@ -9,6 +9,8 @@
  *   BACKFLOW_RETRY_BASE_MS          first backoff ceiling
  *   BACKFLOW_RETRY_MAX_MS           largest backoff ceiling
  *   BACKFLOW_RETRY_MAX_ATTEMPTS     requests per batch before giving up
+ *   BACKFLOW_RETRY_MAX_ELAPSED_MS   time budget per batch, retries included
+ *   BACKFLOW_REQUEST_TIMEOUT_MS     longest wait for one answer (a stall)
  *   BACKFLOW_PAGE_SIZE              warehouse rows per fetch
  *
  * Unset variables keep the defaults documented on each option.
@@ -43,11 +45,14 @@ export function runTuningFromEnv(
   const baseDelayMs = whole(env, "BACKFLOW_RETRY_BASE_MS");
   const maxDelayMs = whole(env, "BACKFLOW_RETRY_MAX_MS");
   const maxAttempts = whole(env, "BACKFLOW_RETRY_MAX_ATTEMPTS");
+  const maxElapsedMs = whole(env, "BACKFLOW_RETRY_MAX_ELAPSED_MS");
+  const requestTimeoutMs = whole(env, "BACKFLOW_REQUEST_TIMEOUT_MS");
   const pageSize = whole(env, "BACKFLOW_PAGE_SIZE");
   const retry = {
     ...(baseDelayMs ? { baseDelayMs } : {}),
     ...(maxDelayMs ? { maxDelayMs } : {}),
     ...(maxAttempts ? { maxAttempts } : {}),
+    ...(maxElapsedMs ? { maxElapsedMs } : {}),
   };
   return {
     clientOptions: {
@@ -55,6 +60,7 @@ export function runTuningFromEnv(
       ...(events ? { events: { maxRecords: events } } : {}),
       ...(profiles ? { profiles: { maxRecords: profiles } } : {}),
       ...(Object.keys(retry).length > 0 ? { retry } : {}),
+      ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
     },
     ...(pageSize ? { pageSize } : {}),
   };

@@ -107,8 +107,8 @@ export class StoreRecorder implements RunRecorder {
 
   async rejected(runId: string, taskId: string, rows: RejectedRow[]) {
     // Open until delivered; older open rejections of the same keys are
-    // superseded (see SyncRepository.recordRejections).
-    await this.#store.sync.recordRejections(Number(runId), taskId, rows);
+    // superseded (see OpenRejectionRepository.record).
+    await this.#store.sync.rejections.record(Number(runId), taskId, rows);
   }
 
   async finishTask(runId: string, summary: TaskSummary): Promise<void> {

@@ -218,10 +218,31 @@ create index rejected_rows_cleared on rejected_rows (cleared_at)
 create index run_log_ts on run_log (ts);
 `;
 
+// Distributed workers: each \`backflow worker\` process registers and beats
+// here, so that the dashboard shows which are alive, and a lost one's jobs
+// in the job engine (its \`queue_id\`) can be released.
+const workers = `
+create table workers (
+  worker_id     text primary key,
+  host          text not null,
+  pid           integer not null,
+  concurrency   integer not null,
+  queue_id      text,
+  state         text not null default 'running'
+                check (state in ('running', 'stopping', 'stopped', 'lost')),
+  started_at    timestamptz not null default now(),
+  heartbeat_at  timestamptz not null default now(),
+  stopped_at    timestamptz
+);
+create index task_instances_by_worker on task_instances (worker)
+  where state = 'running';
+`;
+
 /** Every migration, oldest first. Versions are 1, 2, 3 … without gaps. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: "initial schema", sql: initialSchema },
   { version: 2, name: "compiled dags", sql: compiledDags },
   { version: 3, name: "scheduler", sql: scheduler },
   { version: 4, name: "incremental sync", sql: incrementalSync },
+  { version: 5, name: "workers", sql: workers },
 ]);

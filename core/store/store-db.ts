@@ -3,6 +3,7 @@
  * failure becomes a `StoreError` saying what the store was doing.
  */
 import pg from "pg";
+import { reconnectBudgetFromEnv, reconnectOnRestart } from "./reconnect.ts";
 import { toStoreError } from "./store-error.ts";
 
 // Ids and counters are bigint in the schema and fit a JS number; pg would
@@ -33,6 +34,8 @@ export function createStorePool(url: string, max: number): pg.Pool {
   // active query still sees the error through its own promise.
   pool.on("connect", (client) => client.on("error", () => {}));
   pool.on("error", () => {});
+  // A store restarted mid-run is waited for, not a failed task.
+  reconnectOnRestart(pool, reconnectBudgetFromEnv());
   return pool;
 }
 

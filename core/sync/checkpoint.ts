@@ -14,6 +14,7 @@
  * again forever.
  */
 import { ConfigError } from "../errors.ts";
+import type { ReadFrom } from "./keyset-sql.ts";
 import type { ReadPlan } from "./read-plan.ts";
 
 /** Where a cursor task stands. */
@@ -91,4 +92,83 @@ export function parseCheckpoint(
     mismatch(ids.dagId, ids.taskId, `in ${stored.mode} mode`);
   }
   return undefined;
+}
+
+/** The run's data interval as a checkpoint names it. */
+export function intervalOf(params: Readonly<Record<string, unknown>>): {
+  start: string;
+  end: string;
+} {
+  const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
+  return {
+    start: iso(params["interval.start"]),
+    end: iso(params["interval.end"]),
+  };
+}
+
+/** Where the finished prefix stood when the checkpoint was made. */
+export function positionOf(cp: CursorCheckpoint): Position {
+  return {
+    key: cp.key,
+    cursor: cp.cursor,
+    ...(cp.cursorUs === undefined ? {} : { cursorUs: cp.cursorUs }),
+  };
+}
+
+/**
+ * Where this run's main read starts: after the checkpoint (cursor mode; a
+ * look-back starts a window earlier), after the last finished key of an
+ * unfinished run of the same interval, else at the beginning.
+ */
+export function resumeFrom(
+  cp: Checkpoint | undefined,
+  plan: ReadPlan,
+  params: Readonly<Record<string, unknown>>,
+): ReadFrom | undefined {
+  if (cp?.mode === "cursor") {
+    return plan.cursor!.lookbackMs > 0
+      ? { kind: "window", cursor: cp.cursor }
+      : { kind: "after", cursor: cp.cursor, key: cp.key };
+  }
+  if (cp?.mode !== "interval" || cp.done || cp.key === undefined) return;
+  const now = intervalOf(params);
+  if (cp.start !== now.start || cp.end !== now.end) return;
+  return { kind: "key", key: cp.key };
+}
+
+/**
+ * The checkpoint for a finished prefix ending at `position`.
+ * @param done the interval was read to its end (interval mode)
+ */
+export function checkpointAt(
+  plan: ReadPlan,
+  position: Position | undefined,
+  params: Readonly<Record<string, unknown>>,
+  done = false,
+): Checkpoint | undefined {
+  if (plan.mode === "cursor") {
+    if (!position) return undefined;
+    const cursor = plan.cursor!;
+    return {
+      version: 1,
+      mode: "cursor",
+      cursorColumn: cursor.column,
+      keyColumn: plan.key.column,
+      cursorType: cursor.type,
+      cursor: position.cursor!,
+      ...(position.cursorUs === undefined
+        ? {}
+        : { cursorUs: position.cursorUs }),
+      key: position.key,
+    };
+  }
+  if (plan.mode !== "interval" || (!position && !done)) return undefined;
+  return {
+    version: 1,
+    mode: "interval",
+    keyColumn: plan.key.column,
+    ...intervalOf(params),
+    ...(position ? { key: position.key } : {}),
+    done,
+  };
 }

@@ -40,8 +40,9 @@ export class EventsRun extends SyncRun {
     super(task, io);
     this.#map = compileMapper(task, { token: io.client.connection.token });
     this.#sender = io.client.createSender<EventItem>("events", {
+      // No signal: a stop lets the batches in flight finish (SyncRun
+      // aborts the sender itself on a failure).
       onBatch: (ack) => this.#onBatch(ack),
-      signal: this.hardStop.signal,
     });
   }
 

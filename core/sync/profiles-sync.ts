@@ -88,8 +88,9 @@ export class ProfilesRun extends SyncRun {
     }) as RowMapper<MappedUpdate>;
     const kind = task.kind === "userProfiles" ? "users" : "groups";
     this.#sender = io.client.createSender<ProfileItem>(kind, {
+      // No signal: a stop lets the batches in flight finish (SyncRun
+      // aborts the sender itself on a failure).
       onBatch: (ack) => this.#onBatch(ack),
-      signal: this.hardStop.signal,
     });
   }
 

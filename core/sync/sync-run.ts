@@ -24,10 +24,11 @@ import { keyText } from "../mapping/insert-id.ts";
 import type { TaskCounters } from "../runner/run-events.ts";
 import { bindQuery, deferredNames, type SqlQuery } from "../source/sql.ts";
 import {
+  checkpointAt,
   parseCheckpoint,
+  positionOf,
+  resumeFrom,
   type Checkpoint,
-  type CursorCheckpoint,
-  type IntervalCheckpoint,
   type Position,
 } from "./checkpoint.ts";
 import { GroupCommit } from "./group-commit.ts";
@@ -37,10 +38,10 @@ import {
   keysQuery,
   mainQuery,
   nullCursorQuery,
-  type ReadFrom,
 } from "./keyset-sql.ts";
 import { PrefixTracker } from "./prefix-tracker.ts";
 import { planRead, type ReadPlan } from "./read-plan.ts";
+import { retryGroups } from "./retry-groups.ts";
 import type { RejectedRow, SyncTaskIo } from "./sync-io.ts";
 import {
   STATELESS,
@@ -101,8 +102,6 @@ export abstract class SyncRun {
   /** Whether the main read saw the query to its end. */
   protected complete = false;
   protected readonly commit = new GroupCommit(() => this.#writeCycle());
-  /** Aborts the sender on a failure; a graceful stop lets it finish. */
-  protected readonly hardStop = new AbortController();
   #clears: string[] = [];
   #gone: string[] = [];
   #saved: Position | undefined;
@@ -128,7 +127,7 @@ export abstract class SyncRun {
       },
     );
     if (this.checkpoint?.mode === "cursor") {
-      this.tracker = new PrefixTracker(this.#positionOf(this.checkpoint));
+      this.tracker = new PrefixTracker(positionOf(this.checkpoint));
       this.#saved = this.tracker.position;
     }
     const open = await this.state.openRejections();
@@ -276,28 +275,10 @@ export abstract class SyncRun {
   }
 
   async #retryPass(open: readonly OpenRejection[]): Promise<void> {
-    if (open.length === 0) return;
-    const sliced = deferredNames(this.task.from.query).length > 0;
-    type Params = Readonly<Record<string, unknown>>;
-    const groups = new Map<string, { params: Params; keys: string[] }>();
-    for (const r of open) {
-      // A row is looked for in the slice of the run that rejected it.
-      const params = sliced
-        ? {
-            ...this.io.params,
-            ...(r.intervalStart ? { "interval.start": r.intervalStart } : {}),
-            ...(r.intervalEnd ? { "interval.end": r.intervalEnd } : {}),
-          }
-        : this.io.params;
-      const id = sliced
-        ? `${r.intervalStart?.toISOString()}/${r.intervalEnd?.toISOString()}`
-        : "";
-      const group = groups.get(id) ?? { params, keys: [] };
-      group.keys.push(r.rowKey);
-      groups.set(id, group);
-    }
-    for (const { params, keys } of groups.values()) {
-      const base = bindQuery(this.task.from.query, params);
+    const query = this.task.from.query;
+    const sliced = deferredNames(query).length > 0;
+    for (const { params, keys } of retryGroups(open, this.io.params, sliced)) {
+      const base = bindQuery(query, params);
       for (let i = 0; i < keys.length; i += RETRY_CHUNK) {
         const chunk = keys.slice(i, i + RETRY_CHUNK);
         await this.#read("retry", keysQuery(base, this.plan, chunk));
@@ -321,72 +302,16 @@ export abstract class SyncRun {
   }
 
   #mainQuery(query: SqlQuery): SqlQuery {
-    const cp = this.checkpoint;
     if (this.plan.mode === "full") return query;
-    let from: ReadFrom | undefined;
-    if (cp?.mode === "cursor") {
-      from =
-        this.plan.cursor!.lookbackMs > 0
-          ? { kind: "window", cursor: cp.cursor }
-          : { kind: "after", cursor: cp.cursor, key: cp.key };
-    } else if (cp?.mode === "interval" && this.#sameInterval(cp)) {
-      if (!cp.done && cp.key !== undefined) from = { kind: "key", key: cp.key };
-    }
+    const from = resumeFrom(this.checkpoint, this.plan, this.io.params);
     return mainQuery(query, this.plan, from);
   }
 
-  #sameInterval(cp: IntervalCheckpoint): boolean {
-    return (
-      cp.start === this.#interval().start && cp.end === this.#interval().end
-    );
-  }
-
-  #interval(): { start: string; end: string } {
-    const iso = (v: unknown) =>
-      v instanceof Date ? v.toISOString() : String(v);
-    return {
-      start: iso(this.io.params["interval.start"]),
-      end: iso(this.io.params["interval.end"]),
-    };
-  }
-
-  #positionOf(cp: CursorCheckpoint): Position {
-    return {
-      key: cp.key,
-      cursor: cp.cursor,
-      ...(cp.cursorUs === undefined ? {} : { cursorUs: cp.cursorUs }),
-    };
-  }
-
   /** The checkpoint for the finished prefix, when it moved. */
-  #nextCheckpoint(done = false): Checkpoint | undefined {
+  #nextCheckpoint(): Checkpoint | undefined {
     const position = this.tracker.position;
-    if (this.plan.mode === "cursor") {
-      if (!position || position === this.#saved) return undefined;
-      const cursor = this.plan.cursor!;
-      return {
-        version: 1,
-        mode: "cursor",
-        cursorColumn: cursor.column,
-        keyColumn: this.plan.key.column,
-        cursorType: cursor.type,
-        cursor: position.cursor!,
-        ...(position.cursorUs === undefined
-          ? {}
-          : { cursorUs: position.cursorUs }),
-        key: position.key,
-      };
-    }
-    if (this.plan.mode !== "interval") return undefined;
-    if (!done && (!position || position === this.#saved)) return undefined;
-    return {
-      version: 1,
-      mode: "interval",
-      keyColumn: this.plan.key.column,
-      ...this.#interval(),
-      ...(position ? { key: position.key } : {}),
-      done,
-    };
+    if (position === this.#saved) return undefined;
+    return checkpointAt(this.plan, position, this.io.params);
   }
 
   async #writeCycle(): Promise<void> {
@@ -410,7 +335,13 @@ export abstract class SyncRun {
 
   async #finish(): Promise<void> {
     if (this.plan.mode === "interval") {
-      await this.state.saveProgress(this.#nextCheckpoint(true), []);
+      const done = checkpointAt(
+        this.plan,
+        this.tracker.position,
+        this.io.params,
+        true,
+      );
+      await this.state.saveProgress(done, []);
     }
     const cp = this.checkpoint;
     const lookback = this.plan.cursor?.lookbackMs ?? 0;

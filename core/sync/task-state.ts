@@ -78,32 +78,32 @@ export const STATELESS: TaskState = Object.freeze({
 
 /** Task state kept in the metadata store. */
 export function storeSyncState(repo: SyncRepository): SyncStateSource {
+  const { checkpoints, hashes, rejections } = repo;
   return {
     forTask(dagId, taskId, runId) {
       const run = /^\d+$/.test(runId) ? Number(runId) : null;
       return {
         persistent: true,
-        checkpoint: () => repo.checkpoint(dagId, taskId),
+        checkpoint: () => checkpoints.get(dagId, taskId),
         saveProgress: (checkpoint, ledger) =>
-          repo.saveProgress(dagId, taskId, run, checkpoint, ledger),
-        ledgerKeys: (fromUs) => repo.ledgerKeys(dagId, taskId, fromUs),
-        pruneLedger: (beforeUs) => repo.pruneLedger(dagId, taskId, beforeUs),
-        clearCheckpoint: () => repo.clearCheckpoint(dagId, taskId),
-        openRejections: () => repo.openRejections(dagId, taskId),
+          checkpoints.saveProgress(dagId, taskId, run, checkpoint, ledger),
+        ledgerKeys: (fromUs) => checkpoints.ledgerKeys(dagId, taskId, fromUs),
+        pruneLedger: (beforeUs) =>
+          checkpoints.pruneLedger(dagId, taskId, beforeUs),
+        clearCheckpoint: () => checkpoints.clear(dagId, taskId),
+        openRejections: () => rejections.open(dagId, taskId),
         clearRejections: (keys, reason) =>
-          repo.clearRejections(dagId, taskId, keys, reason, run),
+          rejections.clear(dagId, taskId, keys, reason, run),
         clearEarlierRejections: async () => {
-          if (run !== null) {
-            await repo.clearEarlierRejections(dagId, taskId, run);
-          }
+          if (run !== null) await rejections.clearEarlier(dagId, taskId, run);
         },
-        loadHashes: (onEntry) => repo.loadHashes(dagId, taskId, onEntry),
-        lookupHashes: (keys) => repo.lookupHashes(dagId, taskId, keys),
-        sentProperties: (keys) => repo.sentProperties(dagId, taskId, keys),
+        loadHashes: (onEntry) => hashes.load(dagId, taskId, onEntry),
+        lookupHashes: (keys) => hashes.lookup(dagId, taskId, keys),
+        sentProperties: (keys) => hashes.sentProperties(dagId, taskId, keys),
         saveHashes: (entries, sets) =>
-          repo.saveHashes(dagId, taskId, entries, sets),
-        deleteHashes: (keys) => repo.deleteHashes(dagId, taskId, keys),
-        invalidateHashes: () => repo.invalidateHashes(dagId, taskId),
+          hashes.save(dagId, taskId, entries, sets),
+        deleteHashes: (keys) => hashes.remove(dagId, taskId, keys),
+        invalidateHashes: () => hashes.invalidate(dagId, taskId),
       };
     },
   };

@@ -202,10 +202,10 @@ async function main() {
     await measure(`1 %-changed re-sync (${changed} changed)`);
 
     const line = (cells: string[]) =>
-      cells[0]!.padEnd(38) +
+      cells[0]!.padEnd(36) +
       cells
         .slice(1)
-        .map((c) => c.padStart(11))
+        .map((c) => c.padStart(12))
         .join("");
     console.log(
       line([

@@ -68,6 +68,7 @@ test("the initial schema holds every table of the store", async () => {
       "sync_ledger",
       "task_instances",
       "task_tries",
+      "workers",
     ],
   );
 });

@@ -51,14 +51,14 @@ test("old runs, log entries and cleared rejections are pruned; open work stays",
     { runId: recent, level: "info", event: "old", ts: OLD },
     { runId: recent, level: "info", event: "new", ts: RECENT },
   ]);
-  await store.sync.recordRejections(oldOpen, "orders", [
+  await store.sync.rejections.record(oldOpen, "orders", [
     { source: "mapping", rowKey: "o1", field: "user_id", reason: "NULL" },
   ]);
-  await store.sync.recordRejections(recent, "orders", [
+  await store.sync.rejections.record(recent, "orders", [
     { source: "mapping", rowKey: "o2", field: "user_id", reason: "NULL" },
     { source: "mapping", rowKey: "o3", field: "user_id", reason: "NULL" },
   ]);
-  await store.sync.clearRejections(
+  await store.sync.rejections.clear(
     "shop",
     "orders",
     ["o2"],
@@ -69,7 +69,13 @@ test("old runs, log entries and cleared rejections are pruned; open work stays",
     "update rejected_rows set cleared_at = $1 where row_key = 'o2'",
     [OLD],
   );
-  await store.sync.saveProgress("shop", "orders", oldRun, { at: 1 }, []);
+  await store.sync.checkpoints.saveProgress(
+    "shop",
+    "orders",
+    oldRun,
+    { at: 1 },
+    [],
+  );
 
   const pruned = await pruneHistory(store.db, 30, NOW);
   assert.deepEqual(pruned, { runs: 1, logEntries: 1, rejections: 1 });
@@ -81,9 +87,11 @@ test("old runs, log entries and cleared rejections are pruned; open work stays",
     log.map((e) => e.event),
     ["new"],
   );
-  const open = await store.sync.openRejections("shop", "orders");
+  const open = await store.sync.rejections.open("shop", "orders");
   assert.deepEqual(open.map((r) => r.rowKey).sort(), ["o1", "o3"]);
-  assert.deepEqual(await store.sync.checkpoint("shop", "orders"), { at: 1 });
+  assert.deepEqual(await store.sync.checkpoints.get("shop", "orders"), {
+    at: 1,
+  });
 });
 
 test("a retention of 0 days keeps everything", async () => {
