@@ -17,6 +17,10 @@ import { UsageError, errorMessage } from "../../core/errors.ts";
 import { runTuningFromEnv } from "../../core/runner/run-tuning.ts";
 import { Scheduler } from "../../core/scheduler/scheduler.ts";
 import { openStore } from "../../core/store/metadata-store.ts";
+import {
+  pruneHistory,
+  retentionDaysFromEnv,
+} from "../../core/store/retention.ts";
 import { storeSyncState } from "../../core/sync/task-state.ts";
 import { redact } from "../../core/util/redact.ts";
 import { schedulerEventLine } from "../render/scheduler-events.ts";
@@ -189,6 +193,15 @@ export function register(program: Command): void {
       });
       scheduler.start();
       say(`scheduler ${scheduler.worker} started on ${dir}`);
+
+      // Old runs, logs and cleared rejections go after the retention
+      // period: once at start, then hourly while the scheduler runs.
+      const prune = () =>
+        pruneHistory(store.db, retentionDaysFromEnv()).catch((error) =>
+          warn(`backflow: pruning old history failed: ${errorMessage(error)}`),
+        );
+      void prune();
+      setInterval(() => void prune(), 3_600_000).unref();
       await stopped;
       // A task that ignored its signal may still hold timers; the queue
       // already has it back, so nothing is lost by leaving now.

@@ -14,6 +14,11 @@ import { createLogger } from "../util/log.ts";
 import type { RunSummary, TaskCounters, TaskSummary } from "./run-events.ts";
 import type { RunRecorder, RunStart } from "./run-recorder.ts";
 import type { RejectedRow } from "./sync-task.ts";
+import {
+  logRowsRejected,
+  logTaskFinished,
+  logTaskStarted,
+} from "./task-log.ts";
 
 const log = createLogger({ scope: "store-recorder" });
 
@@ -64,6 +69,7 @@ export class StoreRecorder implements RunRecorder {
       taskId,
       worker: this.#worker,
     });
+    await logTaskStarted(this.#store, Number(runId), taskId);
     const zero = { rowsRead: 0, recordsSent: 0, rejected: 0 };
     this.#tasks.set(`${runId}/${taskId}`, {
       written: zero,
@@ -109,6 +115,7 @@ export class StoreRecorder implements RunRecorder {
     // Open until delivered; older open rejections of the same keys are
     // superseded (see OpenRejectionRepository.record).
     await this.#store.sync.rejections.record(Number(runId), taskId, rows);
+    await logRowsRejected(this.#store, Number(runId), taskId, rows);
   }
 
   async finishTask(runId: string, summary: TaskSummary): Promise<void> {
@@ -129,6 +136,7 @@ export class StoreRecorder implements RunRecorder {
       state: STATE[summary.state] as Exclude<TaskState, "queued" | "running">,
       ...(summary.error ? { error: summary.error } : {}),
     });
+    await logTaskFinished(this.#store, Number(runId), summary);
   }
 
   async finishRun(runId: string, summary: RunSummary): Promise<void> {

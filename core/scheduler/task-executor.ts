@@ -17,6 +17,11 @@
  * 5. A failure is retried (`up_for_retry` at the backoff's time) when its
  *   code allows it and tries remain; otherwise the instance fails.
  */
+import {
+  logRowsRejected,
+  logTaskFinished,
+  logTaskStarted,
+} from "../runner/task-log.ts";
 import type { DagDefinition, TaskKind } from "../builder/dag-definition.ts";
 import { BackflowError } from "../errors.ts";
 import type {
@@ -109,7 +114,14 @@ class LeaseRecorder implements RunRecorder {
     return String(this.lease.runId);
   }
 
-  async startTask(_runId: string, _taskId: string, _kind: TaskKind) {}
+  async startTask(_runId: string, taskId: string, _kind: TaskKind) {
+    await logTaskStarted(
+      this.store,
+      this.lease.runId,
+      taskId,
+      this.lease.tryNumber,
+    );
+  }
 
   progress(_runId: string, _taskId: string, c: TaskCounters) {
     this.latest = {
@@ -120,21 +132,15 @@ class LeaseRecorder implements RunRecorder {
   }
 
   async rejected(_runId: string, taskId: string, rows: RejectedRow[]) {
-    await this.store.rejects.add(
-      rows.map((r) => ({
-        runId: this.lease.runId,
-        taskId,
-        tryNumber: this.lease.tryNumber,
-        source: r.source,
-        ...(r.rowKey == null ? {} : { rowKey: r.rowKey }),
-        field: r.field,
-        reason: r.reason,
-      })),
-    );
+    // Open until delivered; older open rejections of the same keys are
+    // superseded, as in the runner's own recorder.
+    await this.store.sync.rejections.record(this.lease.runId, taskId, rows);
+    await logRowsRejected(this.store, this.lease.runId, taskId, rows);
   }
 
   async finishTask(_runId: string, summary: TaskSummary) {
     this.summary = summary;
+    await logTaskFinished(this.store, this.lease.runId, summary);
   }
 
   async finishRun(_runId: string, _summary: RunSummary) {}
