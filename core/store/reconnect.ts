@@ -94,7 +94,8 @@ export function reconnectOnRestart(pool: pg.Pool, budgetMs: number): void {
     const promise = connect();
     if (!callback) return promise;
     promise.then(
-      (client) => callback(undefined, client, (e) => client.release(e as Error)),
+      (client) =>
+        callback(undefined, client, (e) => client.release(e as Error)),
       (error: Error) => callback(error),
     );
     return undefined;
