@@ -9,10 +9,12 @@ import { describe, test } from "node:test";
 import { stripVTControlCharacters } from "node:util";
 
 import type { RunEvent } from "../../core/runner/run-events.ts";
-import {
-  LiveRunModel,
-  startRunProgress,
-} from "../../cli/render/run-progress.ts";
+
+// Ink draws only the last frame when it believes it runs in CI (it reads
+// CI once, when loaded); this test reads the frames in between.
+process.env.CI = "0";
+const { LiveRunModel, startRunProgress } =
+  await import("../../cli/render/run-progress.ts");
 
 const at = (s: number) => new Date(Date.UTC(2024, 4, 1, 10, 0, s));
 
