@@ -27,7 +27,8 @@ export type ErrorCode =
   | "WAIT_TIMEOUT"
   | "UPSTREAM_FAILED"
   | "NOTIFY_FAILED"
-  | "ACTION_REFUSED";
+  | "ACTION_REFUSED"
+  | "FILE_WRITE";
 
 export interface BackflowErrorOptions {
   cause?: unknown;

@@ -7,47 +7,9 @@
  * is served.
  */
 import type { Command } from "commander";
-import { startEmulator } from "../../core/emulator/index.ts";
-import { registerSecret } from "../../core/util/redact.ts";
 import type { EmulatorFlags } from "./emulator-options.ts";
-import { emulatorOptions } from "./emulator-options.ts";
 
 const collect = (value: string, all: string[]) => [...all, value];
-
-function waitForSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve(signal);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
-}
-
-async function run(flags: EmulatorFlags): Promise<void> {
-  registerSecret(flags.apiSecret);
-  for (const pair of flags.serviceAccount) {
-    const at = pair.indexOf(":");
-    registerSecret(pair.slice(at + 1), pair.slice(0, at));
-  }
-  const options = emulatorOptions(flags);
-  const signal = waitForSignal();
-  const emulator = await startEmulator(options);
-
-  process.stdout.write(`${emulator.url}\n`);
-  for (const project of emulator.state.projects) {
-    process.stdout.write(
-      `project ${project.projectId}: token ${project.token}, ` +
-        `${project.identityMode} ID merge\n`,
-    );
-  }
-  if (options.timing) process.stdout.write("timing mode: nothing stored\n");
-
-  await signal;
-  await emulator.close();
-}
 
 export function register(program: Command): void {
   program
@@ -85,5 +47,8 @@ export function register(program: Command): void {
     .option("--spool-dir <dir>", "in timing mode, write bodies here")
     .option("--accept-profile-gzip", "accept gzip on /engage and /groups")
     .option("--unknown-token <mode>", "drop (as Mixpanel) or error", "drop")
-    .action((flags: EmulatorFlags) => run(flags));
+    .action(async (flags: EmulatorFlags) => {
+      const { run } = await import("./emulator-action.ts");
+      await run(flags);
+    });
 }

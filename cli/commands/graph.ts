@@ -3,19 +3,7 @@
  * Mermaid flowchart or Graphviz DOT.
  */
 import type { Command } from "commander";
-
-import { UsageError } from "../../core/errors.ts";
-import {
-  GRAPH_FORMATS,
-  renderGraph,
-  type GraphFormat,
-} from "../../core/graph/render-graph.ts";
-import { findDag, pipelinesDir } from "./pipelines-option.ts";
-
-interface GraphOptions {
-  pipelines?: string;
-  format: string;
-}
+import type { GraphOptions } from "./graph-action.ts";
 
 export function register(program: Command): void {
   program
@@ -25,15 +13,7 @@ export function register(program: Command): void {
     .option("--pipelines <dir>", "folder of pipeline modules")
     .option("--format <format>", "text, mermaid or dot", "text")
     .action(async (dagId: string, options: GraphOptions) => {
-      const format = options.format as GraphFormat;
-      if (!GRAPH_FORMATS.includes(format)) {
-        throw new UsageError(
-          `--format must be one of ${GRAPH_FORMATS.join(", ")} ` +
-            `(got "${options.format}")`,
-        );
-      }
-      const { loaded } = await findDag(pipelinesDir(options.pipelines), dagId);
-      const serialized = loaded.serialized.find((d) => d.id === dagId)!;
-      process.stdout.write(renderGraph(serialized, format) + "\n");
+      const { graph } = await import("./graph-action.ts");
+      await graph(dagId, options);
     });
 }

@@ -16,6 +16,7 @@ import { register as registerRuns } from "./runs.ts";
 import { register as registerScheduler } from "./scheduler.ts";
 import { register as registerTrigger } from "./trigger.ts";
 import { register as registerTypegen } from "./typegen.ts";
+import { register as registerWorker } from "./worker.ts";
 
 /** Adds every subcommand to the program. One line per command module. */
 export function registerCommands(program: Command): void {
@@ -37,4 +38,5 @@ export function registerCommands(program: Command): void {
   registerScheduler(program);
   registerTrigger(program);
   registerTypegen(program);
+  registerWorker(program);
 }

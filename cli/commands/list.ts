@@ -2,13 +2,7 @@
  * `backflow list`: the DAGs of a project and their tasks.
  */
 import type { Command } from "commander";
-import { loadPipelines } from "../../core/runner/load-pipelines.ts";
-import { pipelinesDir } from "./pipelines-option.ts";
-
-interface ListOptions {
-  pipelines?: string;
-  json?: boolean;
-}
+import type { ListOptions } from "./list-action.ts";
 
 export function register(program: Command): void {
   program
@@ -17,39 +11,7 @@ export function register(program: Command): void {
     .option("--pipelines <dir>", "folder of pipeline modules", undefined)
     .option("--json", "print JSON")
     .action(async (options: ListOptions) => {
-      const loaded = await loadPipelines(pipelinesDir(options.pipelines));
-      const dags = loaded.dags.map((dag) => ({
-        id: dag.id,
-        schedule: dag.schedule ?? null,
-        timezone: dag.timezone,
-        tasks: dag.tasks.map((t) => ({
-          id: t.id,
-          kind: t.kind,
-          after: [...t.dependsOn],
-        })),
-      }));
-
-      if (options.json) {
-        const out = { dags, importErrors: loaded.errors };
-        process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-      } else {
-        for (const dag of dags) {
-          const when = dag.schedule
-            ? `${dag.schedule} (${dag.timezone})`
-            : "manual";
-          process.stdout.write(`${dag.id}  ${when}\n`);
-          for (const t of dag.tasks) {
-            const after = t.after.length ? `  after ${t.after.join(", ")}` : "";
-            process.stdout.write(`  ${t.id}  ${t.kind}${after}\n`);
-          }
-        }
-        for (const e of loaded.errors) {
-          process.stdout.write(`import error in ${e.file}: ${e.message}\n`);
-        }
-        if (dags.length === 0 && loaded.errors.length === 0) {
-          process.stdout.write(`no DAGs in ${loaded.dir}\n`);
-        }
-      }
-      if (loaded.errors.length > 0) process.exitCode = 1;
+      const { list } = await import("./list-action.ts");
+      await list(options);
     });
 }

@@ -5,11 +5,6 @@
  */
 import type { Command } from "commander";
 
-import { setPaused } from "../../core/scheduler/dag-controls.ts";
-import { openStore } from "../../core/store/metadata-store.ts";
-import { pipelinesDir } from "./pipelines-option.ts";
-import { storedDag } from "./stored-dag.ts";
-
 function registerOne(program: Command, paused: boolean): void {
   const name = paused ? "pause" : "unpause";
   program
@@ -22,19 +17,8 @@ function registerOne(program: Command, paused: boolean): void {
     .argument("<dag>", "the DAG id")
     .option("--pipelines <dir>", "folder of pipeline modules")
     .action(async (dagId: string, options: { pipelines?: string }) => {
-      const store = await openStore();
-      try {
-        const dag = await storedDag(
-          store,
-          pipelinesDir(options.pipelines),
-          dagId,
-        );
-        await setPaused(store.pool, dag.dagId, paused);
-        const was = dag.isPaused === paused ? " (it already was)" : "";
-        process.stdout.write(`${name}d ${dag.dagId}${was}\n`);
-      } finally {
-        await store.close();
-      }
+      const { setPausedCommand } = await import("./pause-action.ts");
+      await setPausedCommand(dagId, options, paused);
     });
 }
 

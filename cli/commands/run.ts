@@ -5,18 +5,6 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { UsageError } from "../../core/errors.ts";
-import { runDag } from "../../core/runner/run-dag.ts";
-import { progressMode, startRunProgress } from "../render/run-progress.ts";
-import { summaryText } from "../render/run-summary.ts";
-import { findDag, pipelinesDir } from "./pipelines-option.ts";
-import { publishPipelines } from "./publish-pipelines.ts";
-import { openRecorder } from "./recorder.ts";
-import { runTuningFromEnv } from "../../core/runner/run-tuning.ts";
-import {
-  pruneHistory,
-  retentionDaysFromEnv,
-} from "../../core/store/retention.ts";
-import { storeSyncState } from "../../core/sync/task-state.ts";
 
 interface RunOptions {
   task: string[];
@@ -76,6 +64,28 @@ export function register(program: Command): void {
       "sync tasks forget their checkpoint and hashes and send everything",
     )
     .action(async (dagId: string, options: RunOptions) => {
+      // Loaded only when the command runs, so `--help` stays fast.
+      const [
+        { runDag },
+        { progressMode, startRunProgress },
+        { summaryText },
+        { findDag, pipelinesDir },
+        { publishPipelines },
+        { openRecorder },
+        { runTuningFromEnv },
+        { pruneHistory, retentionDaysFromEnv },
+        { storeSyncState },
+      ] = await Promise.all([
+        import("../../core/runner/run-dag.ts"),
+        import("../render/run-progress.ts"),
+        import("../render/run-summary.ts"),
+        import("./pipelines-option.ts"),
+        import("./publish-pipelines.ts"),
+        import("./recorder.ts"),
+        import("../../core/runner/run-tuning.ts"),
+        import("../../core/store/retention.ts"),
+        import("../../core/sync/task-state.ts"),
+      ]);
       const { dag, loaded } = await findDag(
         pipelinesDir(options.pipelines),
         dagId,
@@ -87,7 +97,8 @@ export function register(program: Command): void {
         dryRunDir = resolve(
           options.dryRunDir ?? join(".backflow", "dry-run", dag.id),
         );
-        await mkdir(dryRunDir, { recursive: true });
+        // Request bodies hold warehouse data: owner-only folders.
+        await mkdir(dryRunDir, { recursive: true, mode: 0o700 });
       }
 
       const progress = startRunProgress(progressMode(options.json));

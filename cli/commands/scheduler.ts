@@ -11,20 +11,9 @@
  */
 import type { Command } from "commander";
 
-import { createCompilerWatcher } from "../../core/compiler/compiler-watcher.ts";
-import { publishCompiled } from "../../core/compiler/publish.ts";
 import { UsageError, errorMessage } from "../../core/errors.ts";
-import { runTuningFromEnv } from "../../core/runner/run-tuning.ts";
-import { Scheduler } from "../../core/scheduler/scheduler.ts";
-import { openStore } from "../../core/store/metadata-store.ts";
-import {
-  pruneHistory,
-  retentionDaysFromEnv,
-} from "../../core/store/retention.ts";
-import { storeSyncState } from "../../core/sync/task-state.ts";
 import { redact } from "../../core/util/redact.ts";
 import { schedulerEventLine } from "../render/scheduler-events.ts";
-import { pipelinesDir } from "./pipelines-option.ts";
 
 interface SchedulerOptions {
   pipelines?: string;
@@ -34,9 +23,10 @@ interface SchedulerOptions {
   maxTasksPerConnection: string;
   connectionCap: string[];
   abandonMs: string;
+  executor?: string;
 }
 
-function whole(value: string, flag: string): number {
+export function whole(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) {
     throw new UsageError(`${flag} must be a whole number above 0`);
@@ -44,7 +34,7 @@ function whole(value: string, flag: string): number {
   return n;
 }
 
-function caps(values: string[]): Record<string, number> {
+export function caps(values: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const value of values) {
     const match = /^([^=]+)=(\d+)$/.exec(value);
@@ -89,8 +79,40 @@ export function register(program: Command): void {
       "how long a stopping task may ignore its signal",
       "30000",
     )
+    .option(
+      "--executor <kind>",
+      "where tasks run: local, or distributed on `backflow worker`s " +
+        "(default: BACKFLOW_EXECUTOR, else local)",
+    )
     .action(async (options: SchedulerOptions) => {
+      // Loaded only when the command runs, so `--help` stays fast.
+      const [
+        { createCompilerWatcher },
+        { publishCompiled },
+        { runTuningFromEnv },
+        { executorKind },
+        { QueueExecutor },
+        { Scheduler },
+        { openStore },
+        { pruneHistory, retentionDaysFromEnv },
+        { storeSyncState },
+        { pipelinesDir },
+      ] = await Promise.all([
+        import("../../core/compiler/compiler-watcher.ts"),
+        import("../../core/compiler/publish.ts"),
+        import("../../core/runner/run-tuning.ts"),
+        import("../../core/executor/executor-kind.ts"),
+        import("../../core/executor/queue-executor.ts"),
+        import("../../core/scheduler/scheduler.ts"),
+        import("../../core/store/metadata-store.ts"),
+        import("../../core/store/retention.ts"),
+        import("../../core/sync/task-state.ts"),
+        import("./pipelines-option.ts"),
+      ]);
       const dir = pipelinesDir(options.pipelines);
+      const kind = options.executor
+        ? executorKind(options.executor, "--executor")
+        : executorKind();
       const settings = {
         heartbeatMs: whole(options.heartbeatMs, "--heartbeat-ms"),
         heartbeatTimeoutMs: whole(
@@ -146,8 +168,12 @@ export function register(program: Command): void {
         throw error;
       }
 
+      const executor =
+        kind === "distributed" ? new QueueExecutor(store) : undefined;
+      await executor?.open();
       const scheduler = new Scheduler({
         store,
+        ...(executor ? { executor } : {}),
         source: { dags: () => watcher.current?.dags ?? [] },
         ...settings,
         runOptions: {
@@ -178,6 +204,7 @@ export function register(program: Command): void {
           void (async () => {
             try {
               await scheduler.stop();
+              await executor?.close();
               await watcher.close();
               await store.close();
               say("scheduler stopped");
@@ -192,7 +219,10 @@ export function register(program: Command): void {
         process.on("SIGINT", onSignal);
       });
       scheduler.start();
-      say(`scheduler ${scheduler.worker} started on ${dir}`);
+      say(
+        `scheduler ${scheduler.worker} started on ${dir}` +
+          (executor ? " (distributed: tasks run on backflow workers)" : ""),
+      );
 
       // Old runs, logs and cleared rejections go after the retention
       // period: once at start, then hourly while the scheduler runs.

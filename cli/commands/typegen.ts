@@ -2,16 +2,8 @@
  * `backflow typegen`: writes the row type of every source query, as
  * PostgreSQL describes its result, next to each pipeline module.
  */
-import { join, relative } from "node:path";
 import type { Command } from "commander";
-
-import { generateRowTypes } from "../../core/compiler/typegen/typegen.ts";
-import { pipelinesDir } from "./pipelines-option.ts";
-
-interface TypegenOptions {
-  pipelines?: string;
-  json?: boolean;
-}
+import type { TypegenOptions } from "./typegen-action.ts";
 
 export function register(program: Command): void {
   program
@@ -23,39 +15,7 @@ export function register(program: Command): void {
     .option("--pipelines <dir>", "folder of pipeline modules")
     .option("--json", "print JSON")
     .action(async (options: TypegenOptions) => {
-      const dir = pipelinesDir(options.pipelines);
-      const result = await generateRowTypes(dir);
-      const failed =
-        result.failures.length > 0 || result.importErrors.length > 0;
-
-      if (options.json) {
-        const out = {
-          ok: !failed,
-          files: result.files,
-          failures: result.failures,
-          importErrors: result.importErrors.map((e) => ({
-            file: e.file,
-            message: e.message,
-          })),
-        };
-        process.stdout.write(JSON.stringify(out, null, 2) + "\n");
-      } else {
-        const show = (file: string) => relative(process.cwd(), join(dir, file));
-        const lines = result.files.map(
-          (f) => `${f.changed ? "wrote    " : "unchanged"} ${show(f.file)}`,
-        );
-        for (const f of result.failures) {
-          lines.push(
-            `FAIL ${show(f.file)}: DAG "${f.dagId}", task "${f.taskId}": ` +
-              f.message,
-          );
-        }
-        for (const e of result.importErrors) {
-          lines.push(`import error in ${show(e.file)}: ${e.message}`);
-        }
-        if (lines.length === 0) lines.push(`no source queries in ${dir}`);
-        process.stdout.write(lines.join("\n") + "\n");
-      }
-      if (failed) process.exitCode = 1;
+      const { typegen } = await import("./typegen-action.ts");
+      await typegen(options);
     });
 }

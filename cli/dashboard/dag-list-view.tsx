@@ -1,7 +1,8 @@
 /** @jsxRuntime automatic @jsxImportSource react */
 /**
  * The DAG list: schedule, time zone, paused, next run, last run and its
- * state; the import errors below.
+ * state, and the tasks that write to the warehouse; the import errors
+ * below.
  */
 import { Box, Text } from "ink";
 
@@ -9,6 +10,7 @@ import type { DagSummary, Overview } from "../../core/dashboard/index.ts";
 import { ago, clip, roughly, soon, until } from "./format.ts";
 import { Table, type Cell, type ColumnSpec } from "./table.tsx";
 import { Tint } from "./theme.tsx";
+import { workersLine } from "./worker-line.ts";
 
 const COLUMNS: readonly ColumnSpec[] = [
   { header: "DAG", flexible: true, min: 10 },
@@ -17,6 +19,7 @@ const COLUMNS: readonly ColumnSpec[] = [
   { header: "PAUSED" },
   { header: "NEXT RUN", drop: 1 },
   { header: "LAST RUN", flexible: true, min: 12 },
+  { header: "WRITES", drop: 4 },
 ];
 
 function nextRun(dag: DagSummary, now: Date): Cell {
@@ -57,6 +60,10 @@ export function dagRows(overview: Overview): Cell[][] {
       : { text: "no", color: "gray" },
     nextRun(dag, overview.readAt),
     lastRun(dag, overview.readAt),
+    // Tasks that change the warehouse are never hidden among the reads.
+    dag.writes.length
+      ? { text: `✎ ${dag.writes.join(", ")}`, color: "yellow" }
+      : { text: "–", color: "gray" },
   ]);
 }
 
@@ -71,6 +78,7 @@ export interface DagListViewProps {
 export function DagListView(props: DagListViewProps) {
   const { overview, width } = props;
   const errors = overview.importErrors;
+  const workers = workersLine(overview.workers);
   const errorLines = errors.length ? Math.min(errors.length, 5) + 1 : 0;
   const tableRows = Math.max(1, props.height - 2 - errorLines);
   return (
@@ -83,6 +91,7 @@ export function DagListView(props: DagListViewProps) {
             {errors.length} import error{errors.length === 1 ? "" : "s"}
           </Tint>
         ) : null}
+        {workers ? <Tint color="gray">{`  ${workers}`}</Tint> : null}
       </Text>
       {overview.dags.length === 0 ? (
         <Text>

@@ -23,6 +23,9 @@ export function DagLine(props: { dag: DagSummary | null; now: Date }) {
     <Text wrap="truncate-end">
       {dag.schedule ?? "no schedule"} · {dag.timezone} ·{" "}
       <Tint color={dag.isPaused ? "yellow" : undefined}>{next}</Tint>
+      {dag.writes.length ? (
+        <Tint color="yellow"> · ✎ writes: {dag.writes.join(", ")}</Tint>
+      ) : null}
     </Text>
   );
 }

@@ -44,3 +44,20 @@ export function summaryLine(result: CompileResult): string {
     : "";
   return `${dags}${broken} (${checked}${cached}; ${stats.ms} ms)`;
 }
+
+/**
+ * The tasks that change the warehouse (`d.sql`), so that a reviewer sees
+ * every write next to the reads; empty when there is none.
+ */
+export function writesText(result: CompileResult): string {
+  const lines = result.serialized.flatMap((dag) =>
+    dag.tasks
+      .filter((t) => t.writes)
+      .map(
+        (t) =>
+          `  ✎ ${dag.id}.${t.id} (${t.kind} on ` +
+          `"${t.source ?? "?"}", ${dag.file})`,
+      ),
+  );
+  return lines.length ? ["writes to the warehouse:", ...lines].join("\n") : "";
+}

@@ -69,7 +69,10 @@ export function mixpanel(
     resolve(source?: EnvSource) {
       const usedBy = `mixpanel connection "${name}"`;
       const input: Record<string, unknown> = { name };
+      // A bad value is named with the variable it came from.
+      const labels: Record<string, string> = {};
       for (const [key, value] of Object.entries(declared)) {
+        if (isEnvRef(value)) labels[key] = `${key} (from ${value.name})`;
         const resolved = isEnvRef(value)
           ? resolveEnv(value, `${usedBy} (${key})`, source)
           : value;
@@ -77,6 +80,7 @@ export function mixpanel(
       }
       return resolveMixpanelConnection(
         input as unknown as MixpanelConnectionInput,
+        labels,
       );
     },
   });

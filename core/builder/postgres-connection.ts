@@ -8,6 +8,7 @@ import { sql, type SqlQuery } from "../source/sql.ts";
 import { parseZone } from "../source/zone.ts";
 import { registerUrlSecret } from "../util/redact.ts";
 import {
+  isEnvRef,
   resolveConfigurable,
   type Configurable,
   type EnvSource,
@@ -72,9 +73,11 @@ export function isPostgresConnection(
   return typeof value === "object" && value !== null && made.has(value);
 }
 
-function checkUrl(name: string, url: unknown): string {
+/** @param from the variable the URL came from, for the message */
+function checkUrl(name: string, url: unknown, from?: string): string {
+  const field = from ? `url (from ${from})` : "url";
   if (typeof url !== "string") {
-    throw new ConfigError(`postgres connection "${name}": url is missing`);
+    throw new ConfigError(`postgres connection "${name}": ${field} is missing`);
   }
   registerUrlSecret(url);
   let protocol = "";
@@ -85,7 +88,7 @@ function checkUrl(name: string, url: unknown): string {
   }
   if (protocol !== "postgres:" && protocol !== "postgresql:") {
     throw new ConfigError(
-      `postgres connection "${name}": url must look like ` +
+      `postgres connection "${name}": ${field} must look like ` +
         `postgres://user:password@host:5432/database`,
     );
   }
@@ -130,7 +133,11 @@ export function postgres(
       const url = resolveConfigurable(config.url, usedBy, source);
       return Object.freeze({
         name,
-        url: checkUrl(name, url),
+        url: checkUrl(
+          name,
+          url,
+          isEnvRef(config.url) ? config.url.name : undefined,
+        ),
         timezone,
         statementTimeoutMs: timeout,
       });

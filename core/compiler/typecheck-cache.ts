@@ -87,7 +87,8 @@ export class TypeCheckCache {
       deps: deps.map((d) => ({ path: portable(from, d.path), hash: d.hash })),
       diagnostics,
     };
-    await mkdir(this.dir, { recursive: true });
+    // Owner-only, like all of `.backflow/` (see server-files.ts).
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const target = this.#entryPath(key, module.hash);
     const temporary = `${target}.${randomBytes(6).toString("hex")}.tmp`;
     await writeFile(temporary, JSON.stringify(entry));

@@ -12,6 +12,7 @@ import type {
   RunType,
   TaskInstance,
 } from "../store/records.ts";
+import type { WorkerRecord } from "../executor/worker-registry.ts";
 
 /** A DAG's newest run, in brief. */
 export interface RunBrief {
@@ -30,6 +31,8 @@ export interface DagSummary {
   readonly isPaused: boolean;
   readonly description: string | null;
   readonly taskCount: number;
+  /** Tasks that write to the warehouse (`d.sql`), by id. */
+  readonly writes: readonly string[];
   /** The next fire time after `readAt`; null when unscheduled. */
   readonly nextRunAt: Date | null;
   /** Why no next run could be computed (a schedule the store holds). */
@@ -51,6 +54,8 @@ export interface Overview {
   readonly readAt: Date;
   readonly dags: readonly DagSummary[];
   readonly importErrors: readonly ImportErrorBrief[];
+  /** `backflow worker`s (distributed executor), alive first, if any. */
+  readonly workers?: readonly WorkerRecord[];
 }
 
 export interface GridRun {

@@ -3,6 +3,7 @@
  * and the import errors of every pipelines folder. Three small queries,
  * cheap enough to repeat every half second.
  */
+import { listWorkers } from "../executor/worker-registry.ts";
 import { rows, type Queryable } from "../scheduler/transaction.ts";
 import type { RunBrief, DagSummary, Overview } from "./dashboard-records.ts";
 import { nextRunOf } from "./next-run.ts";
@@ -15,6 +16,7 @@ interface DagRow {
   description: string | null;
   startDate: string | null;
   taskCount: number;
+  writes: string[];
   activeRuns: number;
   lastRun:
     | (Omit<RunBrief, "logicalDate" | "startedAt" | "endedAt"> & {
@@ -31,6 +33,9 @@ select d.dag_id as "dagId", d.schedule, d.timezone, d.is_paused as "isPaused",
        d.serialized->>'description' as description,
        d.serialized->>'startDate' as "startDate",
        coalesce(jsonb_array_length(d.serialized->'tasks'), 0) as "taskCount",
+       coalesce((select jsonb_agg(t->>'id')
+                   from jsonb_array_elements(d.serialized->'tasks') t
+                  where t->>'writes' = 'true'), '[]') as "writes",
        (select count(*)::int from dag_runs a
          where a.dag_id = d.dag_id
            and a.state in ('queued', 'running')) as "activeRuns",
@@ -75,6 +80,7 @@ function summary(row: DagRow, readAt: Date): DagSummary {
     isPaused: row.isPaused,
     description: row.description,
     taskCount: row.taskCount,
+    writes: row.writes,
     nextRunAt: next.at,
     scheduleError: next.error,
     activeRuns: row.activeRuns,
@@ -112,7 +118,7 @@ export async function readOverview(
   filter: Pick<DagFilter, "pipelinesDir"> = {},
 ): Promise<Overview> {
   const readAt = await readClock(db);
-  const [dags, importErrors] = await Promise.all([
+  const [dags, importErrors, workers] = await Promise.all([
     readDagSummaries(db, readAt, filter),
     rows<Overview["importErrors"][number]>(
       db,
@@ -120,6 +126,7 @@ export async function readOverview(
       IMPORT_ERRORS,
       [filter.pipelinesDir ?? null],
     ),
+    listWorkers(db),
   ]);
-  return { readAt, dags, importErrors };
+  return { readAt, dags, importErrors, workers };
 }

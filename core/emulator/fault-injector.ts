@@ -84,6 +84,13 @@ export class FaultInjector {
     return true;
   }
 
+  /** How often each fault fired since the plan was set or restarted. */
+  firedCounts(): Record<FaultName, number> {
+    return Object.fromEntries(
+      FAULTS.map((name) => [name, this.fired.get(name) ?? 0]),
+    ) as Record<FaultName, number>;
+  }
+
   /** The delay for this request in ms, 0 when latency does not fire. */
   latencyMs(path: string): number {
     const latency = this.plan.latency;

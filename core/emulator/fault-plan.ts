@@ -14,7 +14,8 @@
  * Faults, in the order a request meets them:
  *   latency      { ms, jitterMs? } delay before handling
  *   resetBefore  close the connection with a TCP reset, nothing applied
- *   status429    { retryAfterSeconds? (default 1) } 429 + Retry-After
+ *   status429    { retryAfterSeconds? (default 1; null sends no
+ *                  Retry-After header) } 429 + Retry-After
  *   status5xx    { status? (500|502|503|504, default 503),
  *                  body? ("json"|"html"|"text", default "text") }
  *   resetAfter   apply the request, then reset the connection unanswered
@@ -50,7 +51,7 @@ export const faultPlanSchema = z
     status429: z
       .object({
         ...trigger,
-        retryAfterSeconds: z.number().min(0).default(1),
+        retryAfterSeconds: z.number().min(0).nullable().default(1),
       })
       .strict()
       .optional(),

@@ -12,6 +12,7 @@
  *   GET  /_emulator/requests    JSON array of {method, path, status,
  *                                contentEncoding, bytes, records}
  *   GET  /_emulator/faults      the current fault plan
+ *   GET  /_emulator/faults/fired how often each fault fired under it
  *   POST /_emulator/faults      replace the fault plan (see fault-plan.ts)
  *   POST /_emulator/reset       forget all data, logs and counters
  *
@@ -82,6 +83,8 @@ export async function handleInspection(
       return sendJson(response, 200, state.requestLog.toArray());
     case "GET /_emulator/faults":
       return sendJson(response, 200, state.faults.current);
+    case "GET /_emulator/faults/fired":
+      return sendJson(response, 200, state.faults.firedCounts());
     case "POST /_emulator/faults":
       return postFaults(request, response, state);
     case "POST /_emulator/reset":

@@ -46,8 +46,13 @@ export function errorReply(
   });
 }
 
-export function rateLimited(style: EndpointStyle, seconds: number): Reply {
+/** A 429; `seconds` null leaves out Retry-After, as some proxies do. */
+export function rateLimited(
+  style: EndpointStyle,
+  seconds: number | null,
+): Reply {
   const reply = errorReply(style, 429, RATE_LIMIT_MESSAGE);
+  if (seconds === null) return reply;
   return { ...reply, headers: { "retry-after": String(seconds) } };
 }
 

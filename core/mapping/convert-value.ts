@@ -11,7 +11,10 @@
  *   `.sss` added only when the milliseconds are not zero
  * - bytes: base64 (what the source reader gives for bytea)
  * - list and plain object: converted item by item; on events, nesting
- *   deeper than 3 objects, or too many keys or items, is a problem
+ *   deeper than 3 objects, or too many keys or items, is a problem; for
+ *   any record, lists and objects nested more than 100 deep are a problem
+ *   (a json value a thousand levels deep would otherwise overflow the
+ *   stack and fail the whole task instead of its row)
  * - NULL at the top level: omitted (the caller decides what that means);
  *   inside a list or object: null
  */
@@ -23,6 +26,9 @@ export type JsonValue =
 
 /** Mixpanel's limit for a string property value. */
 export const MAX_STRING_BYTES = 255;
+
+/** Deepest nesting of lists and objects, of any kind of record. */
+export const MAX_NESTING = 100;
 
 /** A value that can not be sent; the message says why. */
 export class ValueProblem extends Error {}
@@ -50,6 +56,8 @@ function describeType(value: unknown): string {
  */
 export class ValueConverter {
   truncated = false;
+  /** Lists and objects around the value being converted. */
+  private level = 0;
 
   constructor(
     /** Enforce nesting, key and item limits (Mixpanel checks them on events). */
@@ -62,6 +70,7 @@ export class ValueConverter {
    */
   convert(value: unknown): JsonValue | undefined {
     this.truncated = false;
+    this.level = 0;
     if (value === null || value === undefined) return undefined;
     return this.inner(value, 0);
   }
@@ -123,7 +132,23 @@ export class ValueConverter {
           `${LIMITS.maxArrayItems}. Aggregate or slice it in the query`,
       );
     }
-    return items.map((item) => this.inner(item, depth));
+    return this.nested(() => items.map((item) => this.inner(item, depth)));
+  }
+
+  /** Converts one level deeper; too deep is a row's problem, not a crash. */
+  private nested<T>(convert: () => T): T {
+    this.level += 1;
+    try {
+      if (this.level > MAX_NESTING) {
+        throw new ValueProblem(
+          `nests lists and objects more than ${MAX_NESTING} levels deep. ` +
+            `Flatten it in the query or map it with a function`,
+        );
+      }
+      return convert();
+    } finally {
+      this.level -= 1;
+    }
   }
 
   private record(
@@ -144,12 +169,14 @@ export class ValueConverter {
           `${LIMITS.maxObjectKeys}. Send fewer keys`,
       );
     }
-    const out: { [key: string]: JsonValue } = {};
-    for (const key of keys) {
-      const item = value[key];
-      if (item === undefined) continue;
-      out[key] = this.inner(item, depth);
-    }
-    return out;
+    return this.nested(() => {
+      const out: { [key: string]: JsonValue } = {};
+      for (const key of keys) {
+        const item = value[key];
+        if (item === undefined) continue;
+        out[key] = this.inner(item, depth);
+      }
+      return out;
+    });
   }
 }

@@ -104,6 +104,27 @@ export class BatchBuilder<K> {
     if (!idempotent) this.#idempotent = false;
   }
 
+  /**
+   * Appends a record given as UTF-8 JSON bytes, `src[start, end)`: the
+   * fast path, which writes its records into a buffer of its own.
+   */
+  addBytes(
+    key: K,
+    src: Buffer,
+    start: number,
+    end: number,
+    idempotent = true,
+  ): void {
+    this.#reserve(end - start + 1);
+    this.#starts.push(this.#used);
+    this.#used += src.copy(this.#data, this.#used, start, end);
+    this.#ends.push(this.#used);
+    this.#data[this.#used++] = this.#separator;
+    this.#keys.push(key);
+    this.#sendKeys.push(key);
+    if (!idempotent) this.#idempotent = false;
+  }
+
   reject(rejection: Rejection<K>): void {
     this.#keys.push(rejection.key);
     this.#local.push(rejection);

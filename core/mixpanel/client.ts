@@ -254,7 +254,7 @@ export class MixpanelClient {
       signal: options.signal,
       onBatch: (ack) => {
         result.delivered += ack.delivered.length;
-        for (const { key, ...rest } of ack.rejected) {
+        for (const { key, json: _json, ...rest } of ack.rejected) {
           result.rejected.push({ index: key, ...rest });
         }
       },

@@ -199,8 +199,10 @@ function describeIssues(
  */
 export function resolveMixpanelConnection(
   input: MixpanelConnectionInput,
+  /** How to name each field in messages, e.g. the variable it came from. */
+  labels: Readonly<Record<string, string>> = {},
 ): ResolvedMixpanelConnection {
-  return resolve(input, {});
+  return resolve(input, labels);
 }
 
 function resolve(

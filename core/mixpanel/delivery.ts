@@ -96,7 +96,7 @@ async function deliverInto<K>(
   }
 
   if (ctx.kind === "events") {
-    mapImportReply(ctx, part.keys, reply.status, reply.text, out);
+    mapImportReply(ctx, part, reply.status, reply.text, out);
   } else {
     await mapProfileReply(ctx, part, idempotent, reply.text, out);
   }
@@ -115,11 +115,12 @@ function tooLarge<K>(key: K, bytes: number): Rejection<K> {
 
 function mapImportReply<K>(
   ctx: DeliveryContext,
-  keys: readonly K[],
+  part: Part<K>,
   status: number,
   text: string,
   out: DeliveryOutcome<K>,
 ): void {
+  const keys = part.keys;
   const reply = parseImportReply(status, text);
   if (!reply) {
     throw new MixpanelError(
@@ -153,6 +154,7 @@ function mapImportReply<K>(
       field: failure.field,
       message: failure.message,
       source: "mixpanel",
+      json: part.data.toString("utf8", part.starts[i], part.ends[i]),
     });
   }
   // Bare-string failures carry no index: with nothing imported they are

@@ -11,6 +11,7 @@
  */
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { BackflowError } from "../errors.ts";
 import type {
   Endpoint,
   PostOptions,
@@ -50,8 +51,9 @@ export class DryRunTransport implements PostTransport {
     counters: TransportCounters,
   ): Promise<Reply> {
     const number = ++this.#count;
-    this.#ready ??= mkdir(this.#dir, { recursive: true });
-    await this.#ready;
+    // Request bodies hold warehouse data: the folder is the owner's only.
+    this.#ready ??= mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await this.#writing(this.#dir, () => this.#ready!);
 
     counters.requests++;
     counters.bytes += options.rawBytes;
@@ -61,16 +63,17 @@ export class DryRunTransport implements PostTransport {
       ? "ndjson"
       : "json";
     const file = `${String(number).padStart(5, "0")}-${endpoint.path.slice(1)}.${extension}`;
-    await writeFile(join(this.#dir, file), body);
+    const path = join(this.#dir, file);
+    await this.#writing(path, () => writeFile(path, body));
     const request = {
       file,
       method: "POST",
       path: `${this.#basePath}${endpoint.path}?${endpoint.query}`,
       contentType: endpoint.contentType,
     };
-    await appendFile(
-      join(this.#dir, "requests.ndjson"),
-      JSON.stringify(request) + "\n",
+    const list = join(this.#dir, "requests.ndjson");
+    await this.#writing(list, () =>
+      appendFile(list, JSON.stringify(request) + "\n"),
     );
 
     if (endpoint.path === "/import") {
@@ -85,5 +88,25 @@ export class DryRunTransport implements PostTransport {
       };
     }
     return { status: 200, text: '{"status":1,"error":null}' };
+  }
+
+  /** Runs a file operation; a failure (a full disk…) names the file. */
+  async #writing(path: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? "error";
+      const hint =
+        code === "ENOSPC"
+          ? "the disk is full; free space or choose another --dry-run-dir"
+          : "check that the folder is writable, or choose another " +
+            "--dry-run-dir";
+      throw new BackflowError(
+        "FILE_WRITE",
+        `dry run: could not write ${path} (${code}: ` +
+          `${(error as Error).message.replace(/^\w+: /, "")}); ${hint}`,
+        { cause: error },
+      );
+    }
   }
 }

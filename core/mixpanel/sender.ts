@@ -114,6 +114,32 @@ export class MixpanelSender<R, K> {
     if (this.#builder.full) await this.#dispatch();
   }
 
+  /**
+   * Adds a record that is already JSON and already passed the rules (the
+   * fast path of the sync engine): `json[start, end)`, UTF-8. It is not
+   * checked again.
+   * @returns a promise only when a full batch must wait for a free
+   *   request slot (backpressure); undefined when the caller may go on
+   */
+  pushJson(
+    json: Buffer,
+    start: number,
+    end: number,
+    key: K,
+  ): Promise<void> | undefined {
+    if (this.#failure) throw this.#failure;
+    if (this.#builder.wouldOverflow(end - start)) {
+      // The dispatch hands the batch over; the record starts the next one.
+      const copy = Buffer.from(json.subarray(start, end));
+      return this.#dispatch().then(() => {
+        this.#builder.addBytes(key, copy, 0, copy.length);
+        if (this.#builder.full) return this.#dispatch();
+      });
+    }
+    this.#builder.addBytes(key, json, start, end);
+    return this.#builder.full ? this.#dispatch() : undefined;
+  }
+
   /** Sends what is buffered and waits for every batch to be acknowledged. */
   async flush(): Promise<SenderStats> {
     if (this.#failure) throw this.#failure;

@@ -31,6 +31,8 @@ export interface Rejection<K> {
   field: string;
   message: string;
   source: RejectionSource;
+  /** The record as it was sent (Mixpanel's rejections only). */
+  json?: string;
 }
 
 /** What one batch of a sender came to. */

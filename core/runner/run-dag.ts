@@ -114,6 +114,7 @@ export async function runDag(
     ...options.clientOptions,
     ...(options.dryRunDir ? { dryRunDir: options.dryRunDir } : {}),
   });
+  resources.registerSecrets(dag.connections);
   const controller = new AbortController();
   // The reason travels on, so a task can tell a timeout from a shutdown.
   options.signal?.addEventListener(

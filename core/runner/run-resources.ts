@@ -4,6 +4,7 @@
  * closed together when the run ends.
  */
 import { join } from "node:path";
+import type { Connection } from "../builder/dag-definition.ts";
 import type { EnvSource } from "../builder/env.ts";
 import type { MixpanelConnection } from "../builder/mixpanel-connection.ts";
 import type { PostgresConnection } from "../builder/postgres-connection.ts";
@@ -25,6 +26,23 @@ export class RunResources {
   ) {
     this.#env = env;
     this.#clientOptions = clientOptions;
+  }
+
+  /**
+   * Resolves every connection once, for its side effect: its secrets are
+   * registered with the redactor before any task runs, so that a task
+   * failing first (user code printing a URL) can not show a secret that
+   * another task's connection would only have registered later. Errors
+   * are left to the task that uses the connection.
+   */
+  registerSecrets(connections: readonly Connection[]): void {
+    for (const connection of connections) {
+      try {
+        connection.resolve(this.#env);
+      } catch {
+        // Reported by the task that needs the connection.
+      }
+    }
   }
 
   source(connection: PostgresConnection): PostgresSource {

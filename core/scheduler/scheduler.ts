@@ -15,9 +15,12 @@
  *    tasks have all ended is finished and notified, by one process (before
  *    step 6, so that a run that just ended frees its slot).
  * 6. Start queued runs within `maxActiveRuns` (overlap policy).
- * 7. Claim ready tasks within the concurrency caps and run them here.
- * Steps 3, 6 and 7 hold the scheduling lock; the passes of one process
- * never overlap, and a task that ends asks for another pass at once.
+ * 7. Claim ready tasks within the concurrency caps and run them here; or,
+ *    with a remote `executor` (distributed), hand them to the workers,
+ *    which claim them within the same caps (core/executor/claim-job.ts).
+ * Steps 3, 6 and 7 (a worker's claim too) hold the scheduling lock; the
+ * passes of one process never overlap, and a task that ends (here, or on
+ * a worker that says so) asks for another pass at once.
  *
  * Shutdown (`stop`): no pass starts any more, running tasks are told to
  * stop through their signal, and each is handed back (`queued`, its try
@@ -51,6 +54,7 @@ import {
   runningRuns,
   startRuns,
 } from "./run-queue.ts";
+import type { RemoteExecutor } from "./remote-executor.ts";
 import type { SchedulerListener } from "./scheduler-events.ts";
 import { executeTry, type ExecuteOptions } from "./task-executor.ts";
 import {
@@ -105,6 +109,12 @@ export interface SchedulerOptions {
   readonly listener?: SchedulerListener;
   /** Jitter source (default: Math.random). */
   readonly random?: () => number;
+  /**
+   * Distributed execution: ready tasks go to workers through this instead
+   * of running here (`maxTasks`, `abandonMs`, `runOptions` then apply to
+   * the workers, not to this process).
+   */
+  readonly executor?: RemoteExecutor;
 }
 
 export interface PassReport {
@@ -112,6 +122,7 @@ export interface PassReport {
   readonly started: DagRun[];
   readonly skipped: DagRun[];
   readonly finished: DagRun[];
+  /** Tasks claimed to run here, or handed to the workers. */
   readonly claimed: number;
   readonly requeued: number;
 }
@@ -142,6 +153,7 @@ export class Scheduler {
   #lastPass: Date | undefined;
   #cron: ScheduledTask | undefined;
   #stopped: Promise<void> | undefined;
+  #unlisten: Promise<() => Promise<void>> | undefined;
 
   constructor(options: SchedulerOptions) {
     this.#o = options;
@@ -199,12 +211,22 @@ export class Scheduler {
     return pass;
   }
 
-  /** Resolves once no pass, task or notification is in flight (tests). */
+  /**
+   * Resolves once no pass, task or notification is in flight (tests); with
+   * a remote executor, once the workers have nothing left either.
+   */
   async idle(): Promise<void> {
     for (;;) {
       await this.#chain;
       const busy = [...this.#inflight.values(), ...this.#notifying];
-      if (busy.length === 0 && !this.#pending) return;
+      if (busy.length === 0 && !this.#pending) {
+        if (!this.#o.executor || this.stopping) return;
+        // What the workers ended calls for a pass (as a local task's end
+        // does), which may hand out more.
+        if (!(await this.#o.executor.drain())) return;
+        await this.tick();
+        continue;
+      }
       await Promise.race(busy.length ? busy : [this.#chain]);
     }
   }
@@ -218,8 +240,25 @@ export class Scheduler {
       await this.#chain;
       await Promise.allSettled(this.#inflight.values());
       await Promise.allSettled(this.#notifying);
+      const unlisten = await this.#unlisten?.catch(() => undefined);
+      await unlisten?.();
     })();
     return this.#stopped;
+  }
+
+  /** Passes when a worker ends a try, as when a task ends here. */
+  #listen(executor: RemoteExecutor): void {
+    if (this.#unlisten) return;
+    this.#unlisten = executor.listen((end) => {
+      if (this.stopping) return;
+      this.kick();
+      if (end.nextTryAt) this.#wakeAt(end.nextTryAt);
+    });
+    // Without word from the workers, the wakes still come.
+    this.#unlisten.catch((error: unknown) => {
+      log.warn("executor.listen_failed", { error });
+      this.#unlisten = undefined;
+    });
   }
 
   async #pass(): Promise<PassReport> {
@@ -235,6 +274,7 @@ export class Scheduler {
     const active = [...loaded.values()].filter((d) => !paused.has(d.id));
 
     // 3–7.
+    if (this.#o.executor) this.#listen(this.#o.executor);
     const requeued = await this.#takeBackStale(now);
     const created = await this.#createDueRuns(active, now);
     const finished = await this.#advanceRuns(loaded, now);
@@ -416,6 +456,7 @@ export class Scheduler {
   }
 
   async #claimTasks(active: DagDefinition[], now: Date): Promise<number> {
+    if (this.#o.executor) return this.#handOut(this.#o.executor, active, now);
     const capacity = (this.#o.maxTasks ?? 8) - this.#inflight.size;
     if (capacity <= 0 || active.length === 0 || this.stopping) return 0;
     const byId = new Map(active.map((d) => [d.id, d]));
@@ -455,6 +496,50 @@ export class Scheduler {
       this.#launch(dag, run, instance);
     }
     return claimed.length;
+  }
+
+  /**
+   * Hands the ready tasks to the workers. The caps are counted here only to
+   * hand out no more than could start; the worker's claim decides, under
+   * the scheduling lock, so no lock is taken here.
+   */
+  async #handOut(
+    executor: RemoteExecutor,
+    active: DagDefinition[],
+    now: Date,
+  ): Promise<number> {
+    if (active.length === 0 || this.stopping) return 0;
+    const pool = this.#o.store.pool;
+    const byId = new Map(active.map((d) => [d.id, d]));
+    const defaultCap = this.#o.maxTasksPerConnection ?? 4;
+    const caps = this.#o.connectionCaps ?? {};
+    const runs = await runningRuns(pool, [...byId.keys()]);
+    if (runs.length === 0) return 0;
+    const rows = await taskRows(
+      pool,
+      runs.map((r) => r.id),
+    );
+    const load = await runningLoad(pool);
+    const picks = pickTasks({
+      runs: runs.map((run) => ({ run, dag: byId.get(run.dagId)! })),
+      rows,
+      now,
+      capacity: Number.POSITIVE_INFINITY,
+      runningByDag: load.byDag,
+      runningByPool: load.byPool,
+      poolCap: (name) => caps[name] ?? defaultCap,
+    });
+    if (picks.length === 0) return 0;
+    const tries = new Map(rows.map((r) => [`${r.runId}/${r.taskId}`, r]));
+    await executor.enqueue(
+      picks.map(({ runId, dagId, taskId }) => ({
+        runId,
+        dagId,
+        taskId,
+        tryNumber: tries.get(`${runId}/${taskId}`)!.tryNumber + 1,
+      })),
+    );
+    return picks.length;
   }
 
   #launch(

@@ -68,6 +68,30 @@ function rowsByRun(rows: readonly TaskRow[]) {
   return byRun;
 }
 
+/**
+ * Pick rule 2 for one task of a run (`rows`: the run's instances by task
+ * id); a distributed worker asks it again before it claims.
+ */
+export function isReady(
+  task: TaskDefinition,
+  rows: ReadonlyMap<string, TaskRow>,
+  now: Date,
+): boolean {
+  const row = rows.get(task.id);
+  if (!row) return false;
+  const due =
+    row.state === "queued" ||
+    (row.state === "up_for_retry" &&
+      (row.nextTryAt === null || row.nextTryAt <= now));
+  return (
+    due &&
+    task.dependsOn.every((dep) => {
+      const state = rows.get(dep)?.state;
+      return state === undefined || state === "success";
+    })
+  );
+}
+
 export function pickTasks(input: PickInput): Pick[] {
   const byRun = rowsByRun(input.rows);
   const byDag = new Map(input.runningByDag);
@@ -79,18 +103,7 @@ export function pickTasks(input: PickInput): Pick[] {
     if (!rows) continue;
     for (const task of dag.tasks) {
       if (picks.length >= input.capacity) return picks;
-      const row = rows.get(task.id);
-      if (!row) continue;
-      const due =
-        row.state === "queued" ||
-        (row.state === "up_for_retry" &&
-          (row.nextTryAt === null || row.nextTryAt <= input.now));
-      if (!due) continue;
-      const ready = task.dependsOn.every((dep) => {
-        const state = rows.get(dep)?.state;
-        return state === undefined || state === "success";
-      });
-      if (!ready) continue;
+      if (!isReady(task, rows, input.now)) continue;
       if ((byDag.get(dag.id) ?? 0) >= dag.maxActiveTasks) break;
       const pool = poolOf(task);
       if (pool !== null && (byPool.get(pool) ?? 0) >= input.poolCap(pool)) {

@@ -16,6 +16,7 @@ import { ConfigError } from "../errors.ts";
 import { createLogger } from "../util/log.ts";
 import { redactUrl, registerUrlSecret } from "../util/redact.ts";
 import { bindValues } from "./bind-values.ts";
+import { streamCopy, type CopyPage } from "./copy-stream.ts";
 import { describeQuery, type ColumnDescription } from "./describe.ts";
 import { streamRows, type StreamOptions } from "./read-stream.ts";
 import {
@@ -118,6 +119,19 @@ export class PostgresSource {
     options?: StreamOptions,
   ): AsyncIterable<Row[]> {
     return streamRows(this.#ctx, query, options);
+  }
+
+  /**
+   * Streams the rows of a read query as COPY text pages (see
+   * `copy-stream.ts`): the fast path. `page.toRows()` gives what `stream`
+   * would have.
+   * @throws SourceError (code SOURCE_QUERY), or BackflowError ABORTED
+   */
+  streamCopy(
+    query: SqlQuery,
+    options?: StreamOptions,
+  ): AsyncIterable<CopyPage> {
+    return streamCopy(this.#ctx, query, options);
   }
 
   /** The result columns of a query, read without running it to any row. */

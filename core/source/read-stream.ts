@@ -112,7 +112,7 @@ export async function* streamRows<Row>(
 
 // pg builds one object per row, so two columns of one name would silently
 // collapse into one property.
-function checkColumns(name: string, fields: FieldDef[]) {
+export function checkColumns(name: string, fields: FieldDef[]) {
   const seen = new Set<string>();
   for (const field of fields) {
     if (seen.has(field.name)) {

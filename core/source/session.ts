@@ -6,6 +6,7 @@
  */
 import pg from "pg";
 import type { FieldDef, PoolClient, QueryConfig, QueryResult } from "pg";
+import { to as copyTo, type CopyToStreamQuery } from "pg-copy-streams";
 import { BackflowError } from "../errors.ts";
 import type { Logger } from "../util/log.ts";
 import { toSourceError } from "./source-error.ts";
@@ -72,6 +73,37 @@ export class Session {
     } finally {
       this.#inFlight = false;
     }
+  }
+
+  /**
+   * Starts `COPY … TO STDOUT`; the statement counts as in flight (for
+   * `watch` and `cancel`) until the stream ends or fails.
+   */
+  copyOut(text: string): CopyToStreamQuery {
+    const stream = this.client.query(copyTo(text));
+    this.#inFlight = true;
+    const done = () => {
+      this.#inFlight = false;
+    };
+    stream.once("end", done);
+    stream.once("error", done);
+    stream.once("close", done);
+    return stream;
+  }
+
+  /** Asks the server to cancel the statement in flight, if any. */
+  cancel(): void {
+    if (this.#inFlight && !this.#done) this.#cancelling ??= this.#cancel();
+  }
+
+  /**
+   * Drops the connection instead of ending the transaction: the way out of
+   * a COPY that is still streaming (the server rolls back on its own).
+   */
+  discard(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.client.release(true);
   }
 
   /** Cancels the statement in flight when `signal` aborts. */

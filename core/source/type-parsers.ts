@@ -137,6 +137,11 @@ export class TypeParsers {
     }
   }
 
+  /** Whether values of this type are read as their text, unchanged. */
+  isText(oid: number): boolean {
+    return !this.#rules.has(oid);
+  }
+
   tsTypeOf(oid: number): string {
     return this.#rules.get(oid)?.tsType ?? text.tsType;
   }

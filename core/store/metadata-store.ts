@@ -11,6 +11,7 @@
  * await store.close();
  */
 import type pg from "pg";
+import { ConfigError } from "../errors.ts";
 import { redactUrl, registerUrlSecret } from "../util/redact.ts";
 import { ensureEmbeddedServer } from "./embedded/embedded-server.ts";
 import { LogRepository } from "./log-repository.ts";
@@ -81,6 +82,22 @@ export class MetadataStore {
   }
 }
 
+/** A malformed URL is named, never echoed: it may hold a password. */
+function checkStoreUrl(url: string, what: string): void {
+  let protocol = "";
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // Reported below.
+  }
+  if (protocol === "postgres:" || protocol === "postgresql:") return;
+  throw new ConfigError(
+    `${what} must look like ` +
+      `postgres://user:password@host:5432/database (a PostgreSQL database ` +
+      `of backflow's own), or be unset for the embedded store`,
+  );
+}
+
 /** Connects to the store and brings its schema up to date. */
 export async function openStore(
   options: OpenStoreOptions = {},
@@ -91,6 +108,10 @@ export async function openStore(
   let location: StoreLocation;
   if (external) {
     registerUrlSecret(external);
+    checkStoreUrl(
+      external,
+      options.databaseUrl ? "the store's URL" : "BACKFLOW_DATABASE_URL",
+    );
     url = external;
     location = { kind: "external", url: redactUrl(external) };
   } else {

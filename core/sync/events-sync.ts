@@ -13,32 +13,62 @@
  */
 import type { EventsTask } from "../builder/dag-definition.ts";
 import { compileMapper } from "../mapping/compile-mapper.ts";
+import {
+  compileEventEncoder,
+  type EventEncoder,
+} from "../mapping/event-encoder.ts";
+import { keyText } from "../mapping/insert-id.ts";
 import type { MappedEvent, RowMapper } from "../mapping/map-result.ts";
 import type { MixpanelSender } from "../mixpanel/sender.ts";
 import type { BatchAck, MixpanelEvent } from "../mixpanel/types.ts";
+import { CopyRowReader } from "../source/copy-rows.ts";
+import type { CopyColumn, CopyPage } from "../source/copy-stream.ts";
 import type { Checkpoint } from "./checkpoint.ts";
+import { CURSOR_TEXT, CURSOR_US } from "./keyset-sql.ts";
+import { copyReadsAllowed, mapsWithoutFunctions } from "./read-method.ts";
 import {
   mappingRejected,
   nullCursorRejected,
   recordRejected,
 } from "./rejections.ts";
 import type { RejectedRow, SyncTaskIo } from "./sync-io.ts";
-import { SyncRun, type Pass, type Row, type Tracked } from "./sync-run.ts";
+import {
+  SyncRun,
+  type Admitted,
+  type Pass,
+  type Row,
+  type Tracked,
+} from "./sync-run.ts";
 import type { LedgerEntry } from "./task-state.ts";
 
 interface EventItem extends Tracked {
-  readonly record: MappedEvent;
+  /** The record, when the general mapper made one (not the fast path). */
+  readonly record?: MappedEvent;
 }
+
+/** What the COPY fast path needs for one set of columns. */
+interface FastPath {
+  readonly columns: readonly CopyColumn[];
+  readonly reader: CopyRowReader;
+  readonly encoder: EventEncoder | undefined;
+  readonly cursorText: number | undefined;
+  readonly cursorUs: number | undefined;
+}
+
+type Rejected = { row: Tracked; rejected: RejectedRow };
 
 export class EventsRun extends SyncRun {
   readonly #map: RowMapper<MappedEvent>;
   readonly #sender: MixpanelSender<MixpanelEvent, EventItem>;
   #ledger = new Set<string>();
   #pendingLedger: LedgerEntry[] = [];
+  readonly #fastAllowed: boolean;
+  #fast: FastPath | undefined;
 
   constructor(task: EventsTask, io: SyncTaskIo) {
     super(task, io);
     this.#map = compileMapper(task, { token: io.client.connection.token });
+    this.#fastAllowed = copyReadsAllowed() && mapsWithoutFunctions(task);
     this.#sender = io.client.createSender<EventItem>("events", {
       // No signal: a stop lets the batches in flight finish (SyncRun
       // aborts the sender itself on a failure).
@@ -60,45 +90,130 @@ export class EventsRun extends SyncRun {
   }
 
   protected async handlePage(rows: Row[], pass: Pass): Promise<void> {
-    const rejected: Array<{ row: Tracked; rejected: RejectedRow }> = [];
-    const keyColumn = this.plan.key.column;
+    const rejected: Rejected[] = [];
     for (const row of rows) {
       const item = this.admit(row, pass);
-      if (!item) continue;
-      if (pass === "main" && item.key !== null && this.#ledger.has(item.key)) {
-        // Acknowledged by an earlier run; read again inside the window.
-        this.settled(item.key);
-        this.finishRow(item);
-        continue;
-      }
-      if (item.cursorNull) {
-        rejected.push({
-          row: item,
-          rejected: nullCursorRejected(
-            item.key,
-            keyColumn,
-            this.plan.cursor!.column,
-          ),
-        });
-        continue;
-      }
-      const mapped = this.#map(row);
-      if (!mapped.ok) {
-        rejected.push({
-          row: item,
-          rejected: mappingRejected(row, keyColumn, item.key, mapped.rejection),
-        });
-        continue;
-      }
-      const event: EventItem = {
-        index: item.index,
-        key: item.key,
-        position: item.position,
-        record: mapped.record,
-      };
-      await this.#sender.push(mapped.record as MixpanelEvent, event);
+      if (!item || this.#skipped(item, pass, rejected)) continue;
+      await this.#mapAndPush(item, row, rejected);
     }
     await this.reject(rejected);
+  }
+
+  protected override readsCopy(): boolean {
+    return this.#fastAllowed;
+  }
+
+  /**
+   * The fast path: each row's event is written from the COPY text
+   * (event-encoder.ts); a row the encoder declines is built as the cursor
+   * path would and mapped the general way.
+   */
+  protected override async handleCopyPage(
+    page: CopyPage,
+    pass: Pass,
+  ): Promise<void> {
+    const fast = this.#fastFor(page);
+    const { reader, encoder } = fast;
+    if (!encoder) return this.handlePage(page.toRows(), pass);
+    reader.reset(page.data);
+    const keyColumn = this.plan.key.column;
+    const keyAt = fast.columns.findIndex((c) => c.name === keyColumn);
+    const rejected: Rejected[] = [];
+    while (reader.next()) {
+      const cursorText =
+        fast.cursorText === undefined ? null : reader.text(fast.cursorText);
+      const us =
+        fast.cursorUs === undefined ? null : reader.text(fast.cursorUs);
+      const item = this.admitKey(
+        keyText(reader.value(keyAt)),
+        cursorText,
+        us === null ? undefined : Number(us),
+        pass,
+      );
+      if (!item || this.#skipped(item, pass, rejected)) continue;
+      if (encoder.encode(reader)) {
+        const { out } = encoder;
+        const event: EventItem = {
+          index: item.index,
+          key: item.key,
+          position: item.position,
+        };
+        const wait = this.#sender.pushJson(out.buf, 0, out.pos, event);
+        if (wait) await wait;
+        continue;
+      }
+      const row = reader.row();
+      // As `admit` does: the mapper never sees the bookkeeping columns.
+      delete row[CURSOR_US];
+      delete row[CURSOR_TEXT];
+      await this.#mapAndPush(item, row, rejected);
+    }
+    await this.reject(rejected);
+  }
+
+  #fastFor(page: CopyPage): FastPath {
+    if (this.#fast?.columns === page.columns) return this.#fast;
+    const at = (name: string) => {
+      const i = page.columns.findIndex((c) => c.name === name);
+      return i < 0 ? undefined : i;
+    };
+    this.#fast = {
+      columns: page.columns,
+      reader: new CopyRowReader(page.columns, page.parsers),
+      encoder: compileEventEncoder(this.task as EventsTask, page.columns),
+      cursorText: this.plan.cursor ? at(CURSOR_TEXT) : undefined,
+      cursorUs: this.plan.cursor?.lookbackMs ? at(CURSOR_US) : undefined,
+    };
+    return this.#fast;
+  }
+
+  /** Rows that need no mapping: acknowledged before, or no cursor. */
+  #skipped(item: Admitted, pass: Pass, rejected: Rejected[]): boolean {
+    if (pass === "main" && item.key !== null && this.#ledger.has(item.key)) {
+      // Acknowledged by an earlier run; read again inside the window.
+      this.settled(item.key);
+      this.finishRow(item);
+      return true;
+    }
+    if (item.cursorNull) {
+      rejected.push({
+        row: item,
+        rejected: nullCursorRejected(
+          item.key,
+          this.plan.key.column,
+          this.plan.cursor!.column,
+        ),
+      });
+      return true;
+    }
+    return false;
+  }
+
+  async #mapAndPush(
+    item: Admitted,
+    row: Row,
+    rejected: Rejected[],
+  ): Promise<void> {
+    const mapped = this.#map(row);
+    if (!mapped.ok) {
+      rejected.push({
+        row: item,
+        rejected: mappingRejected(
+          row,
+          this.plan.key.column,
+          item.key,
+          mapped.rejection,
+        ),
+      });
+      return;
+    }
+    const event: EventItem = {
+      index: item.index,
+      key: item.key,
+      position: item.position,
+      record: mapped.record,
+    };
+    await this.#sender.push(mapped.record as MixpanelEvent, event);
   }
 
   async #onBatch(ack: BatchAck<EventItem>): Promise<void> {
@@ -115,7 +230,12 @@ export class EventsRun extends SyncRun {
     await this.reject(
       ack.rejected.map((r) => ({
         row: r.key,
-        rejected: recordRejected(r, r.key.key, r.key.record),
+        rejected: recordRejected(
+          r,
+          r.key.key,
+          r.key.record ??
+            (r.json === undefined ? undefined : JSON.parse(r.json)),
+        ),
       })),
     );
     for (const item of ack.delivered) this.finishRow(item);

@@ -6,13 +6,19 @@
 import type { MappingRejection } from "../mapping/map-result.ts";
 import type { Rejection } from "../mixpanel/types.ts";
 import { redact } from "../util/redact.ts";
+import { wellFormed } from "../util/well-formed.ts";
 import type { RejectedRow } from "./sync-io.ts";
 
 const MAX_TEXT = 200;
 
+// Cut on a code point, and with lone surrogates replaced: the store's
+// jsonb refuses them, which would fail the task instead of recording it.
 function shortText(text: string): string {
-  const cut = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
-  return redact(cut);
+  let end = Math.min(text.length, MAX_TEXT);
+  const last = text.charCodeAt(end - 1);
+  if (end < text.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+  const cut = end < text.length ? `${text.slice(0, end)}…` : text;
+  return redact(wellFormed(cut));
 }
 
 function excerptValue(value: unknown): unknown {
@@ -32,7 +38,8 @@ function excerptValue(value: unknown): unknown {
       try {
         return shortText(JSON.stringify(value) ?? String(value));
       } catch {
-        return shortText(String(value));
+        // Too deep to print (or a getter that throws): say so instead.
+        return "(a value that can not be shown)";
       }
   }
 }

@@ -22,6 +22,7 @@ import type { SyncTask } from "../builder/dag-definition.ts";
 import { BackflowError } from "../errors.ts";
 import { keyText } from "../mapping/insert-id.ts";
 import type { TaskCounters } from "../runner/run-events.ts";
+import type { CopyPage } from "../source/copy-stream.ts";
 import { bindQuery, deferredNames, type SqlQuery } from "../source/sql.ts";
 import {
   checkpointAt,
@@ -207,8 +208,6 @@ export abstract class SyncRun {
    * @returns undefined when the row was already handled in this run
    */
   protected admit(row: Row, pass: Pass): Admitted | undefined {
-    if (this.io.signal.aborted) throw stopped(this.io.signal);
-    this.counters.rowsRead++;
     const cursor = this.plan.cursor;
     let cursorText: string | null = null;
     let cursorUs: number | undefined;
@@ -223,7 +222,27 @@ export abstract class SyncRun {
       cursorText = row[CURSOR_TEXT] as string | null;
       delete row[CURSOR_TEXT];
     }
-    const key = keyText(row[this.plan.key.column]);
+    return this.admitKey(
+      keyText(row[this.plan.key.column]),
+      cursorText,
+      cursorUs,
+      pass,
+    );
+  }
+
+  /**
+   * `admit` for a row read without a row object (the COPY fast path):
+   * its key text and bookkeeping columns, read by the caller.
+   */
+  protected admitKey(
+    key: string | null,
+    cursorText: string | null,
+    cursorUs: number | undefined,
+    pass: Pass,
+  ): Admitted | undefined {
+    if (this.io.signal.aborted) throw stopped(this.io.signal);
+    this.counters.rowsRead++;
+    const cursor = this.plan.cursor;
     const counted = pass === "main" && this.plan.mode !== "full";
     const index = counted ? this.tracker.assign() : -1;
     const position: Position | undefined =
@@ -290,7 +309,31 @@ export abstract class SyncRun {
     }
   }
 
+  /**
+   * Whether this run reads with COPY and `handleCopyPage` (a kind with a
+   * fast path for its mapping), else with the cursor and `handlePage`.
+   */
+  protected readsCopy(): boolean {
+    return false;
+  }
+
+  /** Handles one COPY page of a pass; by default as its rows. */
+  protected handleCopyPage(page: CopyPage, pass: Pass): Promise<void> {
+    return this.handlePage(page.toRows(), pass);
+  }
+
   async #read(pass: Pass, query: SqlQuery): Promise<void> {
+    if (this.readsCopy()) {
+      const pages = this.io.source.streamCopy(query, {
+        batchSize: this.io.pageSize ?? 5000,
+        signal: this.io.signal,
+      });
+      for await (const page of pages) {
+        await this.handleCopyPage(page, pass);
+        this.io.onProgress({ ...this.counters });
+      }
+      return;
+    }
     const pages = this.io.source.stream(query, {
       batchSize: this.io.pageSize ?? 5000,
       signal: this.io.signal,

@@ -4,6 +4,7 @@
  * `BACKFLOW_LOG_LEVEL=info|debug` for more. Every line passes through the
  * secret redactor.
  */
+import { ConfigError } from "../errors.ts";
 import { redact } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -38,6 +39,20 @@ export function setLogSink(next: LogSink): LogSink {
   const previous = sink;
   sink = next;
   return previous;
+}
+
+/**
+ * Checks `BACKFLOW_LOG_LEVEL` once at start, so that a typo is an error
+ * naming the variable rather than a silently quiet log.
+ * @throws ConfigError for a value that is not a level
+ */
+export function checkLogLevel(env: NodeJS.ProcessEnv = process.env): void {
+  const raw = env.BACKFLOW_LOG_LEVEL?.trim();
+  if (!raw || Object.hasOwn(ORDER, raw)) return;
+  throw new ConfigError(
+    `BACKFLOW_LOG_LEVEL must be one of ${Object.keys(ORDER).join(", ")}, ` +
+      `got "${raw}"`,
+  );
 }
 
 function threshold(): number {

@@ -41,14 +41,50 @@ export function registerSecret(secret: string | undefined, user?: string) {
 /** Registers the password of a connection string, if it has one. */
 export function registerUrlSecret(url: string | undefined) {
   if (!url) return;
+  let password: string | undefined;
+  let user: string | undefined;
   try {
     const parsed = new URL(url);
-    if (parsed.password) {
-      registerSecret(decodeURIComponent(parsed.password));
-      registerSecret(parsed.password);
-    }
+    password = parsed.password || undefined;
+    user = parsed.username;
   } catch {
-    // Not a URL: nothing to extract, and the caller reports the bad value.
+    // Not a URL (a bad port, a space…): a password may still be in it.
+    const match = USERINFO.exec(url);
+    password = match?.[2] || undefined;
+    user = match?.[1];
+  }
+  // A password equal to the user name is shown with every user name;
+  // masking it would only mask the user (e.g. postgres:postgres).
+  if (password === undefined || password === user) return;
+  // Raw first: a malformed %-escape makes decoding throw.
+  registerSecret(password);
+  try {
+    registerSecret(decodeURIComponent(password));
+  } catch {
+    // Kept in its raw form only.
+  }
+}
+
+/** `scheme://user:password@`, for text that `URL` can not parse. */
+const USERINFO = /^[a-z][a-z0-9+.-]*:\/\/([^:/@\s]*):([^/\s]*)@/i;
+
+// Names of variables whose values are secrets whatever they are used for.
+const SECRET_NAME = /SECRET|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIAL/i;
+
+/**
+ * Registers what the environment holds before anything can print it: the
+ * value of every variable whose name says it is a secret, and the password
+ * of every value that is a URL with one (BACKFLOW_DATABASE_URL, a
+ * warehouse URL under any name). A connection registers its own secrets
+ * again when it is resolved, also those read from `.env`.
+ */
+export function registerEnvironmentSecrets(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+) {
+  for (const [name, value] of Object.entries(env)) {
+    if (!value) continue;
+    if (SECRET_NAME.test(name)) registerSecret(value.trim());
+    if (value.includes("://")) registerUrlSecret(value.trim());
   }
 }
 

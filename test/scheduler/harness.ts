@@ -17,6 +17,7 @@ import {
 } from "../../core/store/metadata-store.ts";
 import type { DagRun, TaskInstance } from "../../core/store/records.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.ts";
+import { createTestScheduler } from "../helpers/executor.ts";
 
 export interface Harness {
   store: MetadataStore;
@@ -52,7 +53,8 @@ export function startScheduler(
 ): TestScheduler {
   let current = dags;
   const events: SchedulerEvent[] = [];
-  const scheduler = new Scheduler({
+  // BACKFLOW_EXECUTOR=distributed: the tasks run on a worker beside it.
+  const scheduler = createTestScheduler({
     store,
     source: { dags: () => current },
     clock: options.clock ?? pinnedClock("2024-01-01T00:00:00Z"),

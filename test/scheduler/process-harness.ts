@@ -70,9 +70,18 @@ export function spawnScheduler(
   project: Project,
   args: string[] = [],
 ): SchedulerProcess {
+  return spawnBackflow(project, "scheduler", args);
+}
+
+/** A long-running `backflow <command>` (scheduler, worker) on the project. */
+export function spawnBackflow(
+  project: Project,
+  command: string,
+  args: string[] = [],
+): SchedulerProcess {
   const child = spawn(
     process.execPath,
-    [backflowBin, "scheduler", "--pipelines", project.pipelines, ...args],
+    [backflowBin, command, "--pipelines", project.pipelines, ...args],
     {
       cwd: project.dir,
       env: childEnv(project.env),
@@ -130,7 +139,7 @@ export function spawnScheduler(
           if (!waiters.has(waiter)) return;
           waiters.delete(waiter);
           clearTimeout(timer);
-          reject(new Error(`scheduler exited; stderr:\n${stderr.join("\n")}`));
+          reject(new Error(`${command} exited; stderr:\n${stderr.join("\n")}`));
         });
       });
     },

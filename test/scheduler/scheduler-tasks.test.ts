@@ -259,6 +259,10 @@ describe("heartbeats", () => {
     const s = startScheduler(h.store, [definition], { heartbeatMs: 50 });
     const run = await trigger("taken-over");
     await s.scheduler.tick();
+    // (Under the distributed executor a worker claims it a moment later.)
+    await eventually(
+      async () => (await taskOf(h.store, run.id, "work")).state === "running",
+    );
     // Another scheduler took the task over (as after missed heartbeats).
     await h.store.pool.query(
       `update task_instances set worker = 'other:2', try_number = 2
@@ -295,6 +299,8 @@ describe("concurrency", () => {
     const run = await trigger("capped");
     const first = await s.scheduler.tick();
     assert.equal(first.claimed, 2);
+    // Both start (a task writes its run log first; a worker claims later).
+    await eventually(() => running === 2);
     held.open();
     await s.scheduler.idle();
     assert.equal(most, 2);

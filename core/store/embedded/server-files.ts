@@ -28,7 +28,8 @@ export async function prepareFolders(
   await mkdir(paths.root, { recursive: true, mode });
   await mkdir(paths.dir, { recursive: true, mode });
   await chmod(paths.dir, mode);
-  if (user) await chmod(paths.root, mode);
+  // `.backflow` may exist already (made by the compile cache or a dry run).
+  await chmod(paths.root, mode);
 }
 
 /** The superuser's password, made (random) on first use. */
