@@ -339,7 +339,9 @@ describe("two schedulers and three workers on one store", () => {
   });
 
   test("the connection's cap held across the workers, and was reached", async () => {
-    const all = await tries();
+    // A lost try "ends" when another process notices its worker died,
+    // long after the killed process stopped sending: it is left out.
+    const all = (await tries()).filter((t) => t.state !== "lost");
     // Times come from three processes' reading of the database's clock:
     // each try is shortened by a margin for their disagreement.
     assert.equal(mostAtOnce(all, 30), CAP);
