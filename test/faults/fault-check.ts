@@ -25,22 +25,28 @@ export interface Tally {
   extra: number;
   /** Profiles whose properties differ from their row. */
   mismatched: number;
+  /** The events of one click stored twice, for a failure to show. */
+  example?: unknown[];
 }
 
 export function tally(snapshot: Snapshot, source: SourceState): Tally {
-  const seen = new Map<number, number>();
+  const seen = new Map<number, unknown[]>();
   let extra = 0;
   for (const e of snapshot.events) {
     const id = Number(e.properties.click_id);
     if (!source.clickIds.has(id)) extra++;
-    seen.set(id, (seen.get(id) ?? 0) + 1);
+    seen.set(id, [...(seen.get(id) ?? []), e]);
   }
   let lost = 0;
   let duplicates = 0;
+  let example: unknown[] | undefined;
   for (const id of source.clickIds) {
-    const n = seen.get(id) ?? 0;
-    if (n === 0) lost++;
-    if (n > 1) duplicates += n - 1;
+    const stored = seen.get(id) ?? [];
+    if (stored.length === 0) lost++;
+    if (stored.length > 1) {
+      duplicates += stored.length - 1;
+      example ??= stored;
+    }
   }
 
   let mismatched = 0;
@@ -73,6 +79,7 @@ export function tally(snapshot: Snapshot, source: SourceState): Tally {
     duplicates,
     extra,
     mismatched,
+    ...(example ? { example } : {}),
   };
 }
 
