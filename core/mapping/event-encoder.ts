@@ -17,11 +17,15 @@
  * (array indexes such as "7").
  */
 import type { EventsTask } from "../builder/dag-definition.ts";
-import { isForbiddenId, LIMITS, isValidUtf8String } from "../mixpanel/rules.ts";
+import {
+  FORBIDDEN_IDS,
+  isForbiddenId,
+  isValidUtf8String,
+  LIMITS,
+} from "../mixpanel/rules.ts";
 import { checkProperties } from "../mixpanel/rules/values.ts";
 import type { CopyColumn } from "../source/copy-stream.ts";
 import type { CopyRowReader } from "../source/copy-rows.ts";
-import { parseNumeric } from "../source/value-parsers.ts";
 import { parseZone, type Zone } from "../source/zone.ts";
 import { CURSOR_TEXT, CURSOR_US } from "../sync/keyset-sql.ts";
 import {
@@ -29,9 +33,10 @@ import {
   ValueConverter,
   ValueProblem,
 } from "./convert-value.ts";
+import { jsonbValue, plainDecimal, timestamptzMs } from "./copy-values.ts";
 import { eventTimeMs } from "./event-time.ts";
 import { insertIdFor, keyText } from "./insert-id.ts";
-import { JsonBytes, unescapedLength } from "./json-bytes.ts";
+import { unescapedLength, type JsonBytes } from "../mixpanel/json-bytes.ts";
 import {
   planProperties,
   RestColumns,
@@ -47,6 +52,38 @@ const FLOAT4 = 700;
 const FLOAT8 = 701;
 const NUMERIC = 1700;
 const TIMESTAMPTZ = 1184;
+const JSONB = 3802;
+
+/** Mixpanel's placeholder ids (all ASCII, lowercase) by length. */
+const FORBIDDEN_BY_LENGTH = new Map<number, Buffer[]>();
+for (const id of FORBIDDEN_IDS) {
+  const list = FORBIDDEN_BY_LENGTH.get(id.length) ?? [];
+  list.push(Buffer.from(id, "latin1"));
+  FORBIDDEN_BY_LENGTH.set(id.length, list);
+}
+
+const lower = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
+
+/**
+ * An id field that can be copied as it is: ASCII without escapes, not
+ * empty, and no placeholder once lowercased (as `isForbiddenId` reads
+ * it; lowercasing ASCII keeps it ASCII and its length).
+ */
+function plainId(data: Buffer, start: number, end: number): boolean {
+  if (end === start) return false;
+  for (let i = start; i < end; i++) {
+    const b = data[i]!;
+    if (b >= 0x80 || b === 0x5c) return false;
+  }
+  const same = FORBIDDEN_BY_LENGTH.get(end - start);
+  if (!same) return true;
+  return !same.some((id) => {
+    for (let i = 0; i < id.length; i++) {
+      if (lower(data[start + i]!) !== id[i]) return false;
+    }
+    return true;
+  });
+}
 
 type Writer = (out: JsonBytes, reader: CopyRowReader, c: number) => boolean;
 
@@ -64,14 +101,19 @@ function digits(out: JsonBytes, reader: CopyRowReader, c: number): boolean {
   return true;
 }
 
-function latin1(reader: CopyRowReader, c: number): string {
-  return reader.data.toString("latin1", reader.starts[c]!, reader.ends[c]!);
-}
-
-/** A number as the converter leaves it: -0 is 0, NaN and ±∞ are text. */
-function number(out: JsonBytes, value: number): void {
-  if (Number.isFinite(value)) out.ascii(String(value === 0 ? 0 : value));
-  else out.ascii(`"${String(value)}"`);
+/** Tries a byte writer, else leaves the value to the general one. */
+function orGeneral(
+  write: (out: JsonBytes, data: Buffer, start: number, end: number) => boolean,
+  general: Writer,
+): Writer {
+  return (out, reader, c) => {
+    const at = out.pos;
+    if (write(out, reader.data, reader.starts[c]!, reader.ends[c]!)) {
+      return true;
+    }
+    out.pos = at;
+    return general(out, reader, c);
+  };
 }
 
 /** The writer of one column's values, by its type. */
@@ -111,43 +153,13 @@ function writerFor(column: CopyColumn, general: Writer): Writer {
           : general(out, reader, c);
     case FLOAT4:
     case FLOAT8:
-      return (out, reader, c) => {
-        number(out, Number(latin1(reader, c)));
-        return true;
-      };
     case NUMERIC:
-      return (out, reader, c) => {
-        const value = parseNumeric(latin1(reader, c));
-        if (typeof value !== "number") return general(out, reader, c);
-        number(out, value);
-        return true;
-      };
+      return orGeneral(plainDecimal, general);
+    case JSONB:
+      return orGeneral(jsonbValue, general);
     default:
       return general;
   }
-}
-
-/** Mapping text → Mixpanel time for timestamptz without a parser's Date. */
-const TIMESTAMPTZ_TEXT =
-  /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?$/;
-
-export function timestamptzMs(text: string): number | undefined {
-  const m = TIMESTAMPTZ_TEXT.exec(text);
-  if (!m) return undefined;
-  const year = Number(m[1]);
-  if (year < 100) return undefined;
-  const wall = Date.UTC(
-    year,
-    Number(m[2]) - 1,
-    Number(m[3]),
-    Number(m[4]),
-    Number(m[5]),
-    Number(m[6]),
-    Number((m[7] ?? "").slice(0, 3).padEnd(3, "0")),
-  );
-  const offset =
-    Number(m[9]) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0);
-  return wall - (m[8] === "-" ? -1 : 1) * offset * 1000;
 }
 
 export interface EventEncoderOptions {
@@ -155,15 +167,15 @@ export interface EventEncoderOptions {
 }
 
 export interface EventEncoder {
-  /** The last accepted event's JSON: `out.buf[0, out.pos)`. */
-  readonly out: JsonBytes;
-  /** The insert-id column's text of the last accepted row. */
-  key: string;
+  /** The column whose text (as `keyText` gives it) is the row key. */
+  readonly keyColumn: number;
   /**
-   * Writes the reader's current row as an event.
-   * @returns false when the general mapper must take this row
+   * Writes the reader's current row as an event's JSON at `out.pos`.
+   * @param key the insert-id column's `keyText`, read by the caller
+   * @returns false when the general mapper must take this row (what was
+   *   written is then the caller's to drop)
    */
-  encode(reader: CopyRowReader): boolean;
+  encode(reader: CopyRowReader, key: string | null, out: JsonBytes): boolean;
 }
 
 function isArrayIndex(name: string): boolean {
@@ -268,16 +280,32 @@ export function compileEventEncoder(
   const timeOf = (reader: CopyRowReader, c: number, nowMs: number) => {
     if (reader.isNull(c)) return undefined;
     if (columns[c]!.typeOid === TIMESTAMPTZ) {
-      const ms = timestamptzMs(latin1(reader, c));
-      if (ms === undefined) return undefined;
+      const ms = timestamptzMs(reader.data, reader.starts[c]!, reader.ends[c]!);
       // Same window as eventTimeMs; outside it the mapper explains.
-      if (ms < LIMITS.minTimeMs || ms > nowMs + LIMITS.futureToleranceMs) {
+      if (
+        ms === undefined ||
+        ms < LIMITS.minTimeMs ||
+        ms > nowMs + LIMITS.futureToleranceMs
+      ) {
         return undefined;
       }
       return ms;
     }
     const ms = eventTimeMs(reader.value(c), nowMs, zone);
     return typeof ms === "number" ? ms : undefined;
+  };
+  /** An id column written as a JSON string; false when it is no id. */
+  const idOf = (out: JsonBytes, reader: CopyRowReader, c: number) => {
+    const s = reader.starts[c]!;
+    const e = reader.ends[c]!;
+    if (columns[c]!.isText && plainId(reader.data, s, e)) {
+      return out.copyText(reader.data, s, e);
+    }
+    const id = textOf(reader, c);
+    if (id === null || id === "" || isForbiddenId(id)) return false;
+    if (columns[c]!.isText && out.copyText(reader.data, s, e)) return true;
+    out.json(id);
+    return true;
   };
 
   const HEAD = bytesOf('{"event":');
@@ -289,44 +317,50 @@ export function compileEventEncoder(
   const CLOSE = bytesOf("}}");
   const constantName =
     typeof event === "string" ? bytesOf(JSON.stringify(event)) : undefined;
-  const out = new JsonBytes();
+  const IP_ZERO = bytesOf('"0"');
 
   const encoder: EventEncoder = {
-    out,
-    key: "",
-    encode(reader) {
-      const key = textOf(reader, keyCol!);
+    keyColumn: keyCol!,
+    encode(reader, key, out) {
       if (key === null || key === "") return false;
-      const user = textOf(reader, userCol!);
-      if (user === null || user === "" || isForbiddenId(user)) return false;
       const nowMs = now();
       const time = timeOf(reader, timeCol!, nowMs);
       if (time === undefined) return false;
-      let name: string | undefined;
-      if (eventCol !== undefined) {
-        name = textOf(reader, eventCol) ?? undefined;
-        if (name === undefined || name.trim() === "") return false;
-      }
-      let ip = "0";
-      if (ipCol !== undefined) {
-        const raw = reader.value(ipCol);
-        if (typeof raw === "string" && raw !== "") ip = raw;
-      }
-
-      out.pos = 0;
+      const start = out.pos;
       out.bytes(HEAD);
       if (constantName) out.bytes(constantName);
-      else out.json(name);
+      else {
+        const s = reader.starts[eventCol!]!;
+        const e = reader.ends[eventCol!]!;
+        const first = reader.data[s]!;
+        // Starting with a visible ASCII character, it is not blank.
+        const visible = first > 0x20 && first < 0x7f && first !== 0x5c;
+        const at = out.pos;
+        if (
+          !(visible && columns[eventCol!]!.isText) ||
+          !out.copyText(reader.data, s, e)
+        ) {
+          out.pos = at;
+          const name = textOf(reader, eventCol!);
+          if (name === null || name.trim() === "") return false;
+          out.json(name);
+        }
+      }
       out.bytes(TIME);
       out.ascii(String(time));
       out.bytes(DISTINCT);
-      out.json(user);
+      const userAt = out.pos;
+      if (!idOf(out, reader, userCol!)) return false;
+      const userEnd = out.pos;
       out.bytes(USER);
-      out.json(user);
+      out.reserve(userEnd - userAt);
+      out.pos += out.buf.copy(out.buf, out.pos, userAt, userEnd);
       out.bytes(INSERT);
       out.ascii(insertIdFor(task.dagId, task.id, key));
       out.bytes(IP);
-      out.json(ip);
+      const ip = ipCol === undefined ? undefined : reader.value(ipCol);
+      if (typeof ip === "string" && ip !== "") out.json(ip);
+      else out.bytes(IP_ZERO);
       let count = 5;
       for (const prop of props) {
         if (reader.isNull(prop.c)) continue;
@@ -336,9 +370,7 @@ export function compileEventEncoder(
       }
       if (count > LIMITS.maxProperties) return false;
       out.bytes(CLOSE);
-      if (out.pos > LIMITS.maxEventBytes) return false;
-      encoder.key = key;
-      return true;
+      return out.pos - start <= LIMITS.maxEventBytes;
     },
   };
   return encoder;

@@ -9,6 +9,7 @@
  * [starts[i], ends[i]). A run of consecutive records is therefore one
  * contiguous slice, which makes halving a batch (413, bisecting) free.
  */
+import { JsonBytes } from "./json-bytes.ts";
 import type { Rejection } from "./types.ts";
 
 /** "ndjson": one record per line. "array": a JSON array. */
@@ -44,6 +45,37 @@ export interface Batch<K> {
 const SEPARATOR: Record<BodyFormat, number> = { ndjson: 0x0a, array: 0x2c };
 const MIN_CAPACITY = 64 * 1024;
 
+/**
+ * Batch buffers, reused once their batch is delivered. They live in
+ * shared memory, which the gzip worker reads without a copy; shared
+ * memory is only freed once every thread that saw it collects its
+ * garbage, so buffers go round instead of being made anew per batch.
+ */
+export class BufferPool {
+  readonly #free: Buffer[] = [];
+
+  /**
+   * @param keep most free buffers kept for reuse
+   * @param size bytes of each buffer: a whole batch and its last record,
+   *   so that no batch has to grow its buffer. Untouched pages of shared
+   *   memory take no RAM, so a generous size costs nothing.
+   */
+  constructor(
+    private readonly keep: number,
+    private readonly size = MIN_CAPACITY,
+  ) {}
+
+  take(): Buffer {
+    return this.#free.pop() ?? Buffer.from(new SharedArrayBuffer(this.size));
+  }
+
+  give(buffer: Buffer): void {
+    if (!(buffer.buffer instanceof SharedArrayBuffer)) return;
+    if (buffer.length !== this.size) return;
+    if (this.#free.length < this.keep) this.#free.push(buffer);
+  }
+}
+
 /** Body length of `count` records totalling `bytes`, with separators. */
 export function bodyBytes(format: BodyFormat, count: number, bytes: number) {
   if (count === 0) return format === "array" ? 2 : 0;
@@ -54,8 +86,8 @@ export class BatchBuilder<K> {
   readonly #limits: BatchLimits;
   readonly #format: BodyFormat;
   readonly #separator: number;
-  #data: Buffer;
-  #used = 0;
+  /** The batch's bytes: `out.buf[0, out.pos)`. */
+  #out: JsonBytes;
   #keys: K[] = [];
   #sendKeys: K[] = [];
   #starts: number[] = [];
@@ -64,11 +96,26 @@ export class BatchBuilder<K> {
   #idempotent = true;
   #sequence = 0;
 
-  constructor(limits: BatchLimits, format: BodyFormat) {
+  readonly #pool: BufferPool;
+
+  constructor(
+    limits: BatchLimits,
+    format: BodyFormat,
+    pool: BufferPool = new BufferPool(2),
+  ) {
     this.#limits = limits;
     this.#format = format;
     this.#separator = SEPARATOR[format];
-    this.#data = Buffer.allocUnsafe(MIN_CAPACITY);
+    this.#pool = pool;
+    this.#out = new JsonBytes(pool.take(), true);
+  }
+
+  /**
+   * The batch's buffer, for a caller that writes a record into it in
+   * place (then `commit`s it, or sets `out.pos` back to where it began).
+   */
+  get out(): JsonBytes {
+    return this.#out;
   }
 
   /** Records in the batch being built, rejected ones included. */
@@ -80,12 +127,15 @@ export class BatchBuilder<K> {
     return this.#keys.length >= this.#limits.maxRecords;
   }
 
-  /** Whether a record of `bytes` would break the byte cap. */
-  wouldOverflow(bytes: number): boolean {
+  /**
+   * Whether a record of `bytes` would break the byte cap.
+   * @param used the batch's bytes before the record (default: all)
+   */
+  wouldOverflow(bytes: number, used = this.#out.pos): boolean {
     const count = this.#sendKeys.length;
     if (count === 0) return false;
-    // #used already holds one separator per record.
-    const recordBytes = this.#used - count;
+    // `used` already holds one separator per record.
+    const recordBytes = used - count;
     return (
       bodyBytes(this.#format, count + 1, recordBytes + bytes) >
       this.#limits.maxBytes
@@ -94,32 +144,29 @@ export class BatchBuilder<K> {
 
   /** Appends a record; `bytes` must be its UTF-8 length. */
   add(key: K, json: string, bytes: number, idempotent = true): void {
-    this.#reserve(bytes + 1);
-    this.#starts.push(this.#used);
-    this.#used += this.#data.write(json, this.#used);
-    this.#ends.push(this.#used);
-    this.#data[this.#used++] = this.#separator;
-    this.#keys.push(key);
-    this.#sendKeys.push(key);
-    if (!idempotent) this.#idempotent = false;
+    const out = this.#out;
+    out.reserve(bytes + 1);
+    const start = out.pos;
+    out.pos += out.buf.write(json, start);
+    this.commit(key, start, idempotent);
   }
 
-  /**
-   * Appends a record given as UTF-8 JSON bytes, `src[start, end)`: the
-   * fast path, which writes its records into a buffer of its own.
-   */
-  addBytes(
-    key: K,
-    src: Buffer,
-    start: number,
-    end: number,
-    idempotent = true,
-  ): void {
-    this.#reserve(end - start + 1);
-    this.#starts.push(this.#used);
-    this.#used += src.copy(this.#data, this.#used, start, end);
-    this.#ends.push(this.#used);
-    this.#data[this.#used++] = this.#separator;
+  /** Appends a record given as UTF-8 JSON bytes, `src[start, end)`. */
+  addBytes(key: K, src: Buffer, start: number, end: number): void {
+    const out = this.#out;
+    out.reserve(end - start + 1);
+    const at = out.pos;
+    out.pos += src.copy(out.buf, at, start, end);
+    this.commit(key, at);
+  }
+
+  /** Takes the record written into `out` since `start` into the batch. */
+  commit(key: K, start: number, idempotent = true): void {
+    const out = this.#out;
+    this.#starts.push(start);
+    this.#ends.push(out.pos);
+    out.reserve(1);
+    out.buf[out.pos++] = this.#separator;
     this.#keys.push(key);
     this.#sendKeys.push(key);
     if (!idempotent) this.#idempotent = false;
@@ -138,7 +185,7 @@ export class BatchBuilder<K> {
       keys: this.#keys,
       part: {
         keys: this.#sendKeys,
-        data: this.#data,
+        data: this.#out.buf,
         starts: this.#starts,
         ends: this.#ends,
       },
@@ -146,8 +193,7 @@ export class BatchBuilder<K> {
       idempotent: this.#idempotent,
     };
     // The next batch is likely as big as this one: start at that size.
-    this.#data = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, this.#used));
-    this.#used = 0;
+    this.#out = new JsonBytes(this.#pool.take(), true);
     this.#keys = [];
     this.#sendKeys = [];
     this.#starts = [];
@@ -155,14 +201,6 @@ export class BatchBuilder<K> {
     this.#local = [];
     this.#idempotent = true;
     return batch;
-  }
-
-  #reserve(extra: number): void {
-    const needed = this.#used + extra;
-    if (needed <= this.#data.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(needed, this.#data.length * 2));
-    this.#data.copy(grown, 0, 0, this.#used);
-    this.#data = grown;
   }
 }
 

@@ -13,11 +13,9 @@
  *   reason e instead, because resending it could apply the good updates
  *   twice.
  */
-import { promisify } from "node:util";
-import { gzip as gzipCallback } from "node:zlib";
-
 import type { Logger } from "../util/log.ts";
 import { encodeBody, recordBytes, splitPart, type Part } from "./batching.ts";
+import { gzipBody } from "./gzip-worker.ts";
 import { MixpanelError } from "./mixpanel-error.ts";
 import { parseImportReply, parseProfileReply } from "./responses.ts";
 import type {
@@ -26,8 +24,6 @@ import type {
   TransportCounters,
 } from "./transport.ts";
 import type { RecordKind, Rejection } from "./types.ts";
-
-const gzip = promisify(gzipCallback);
 
 export interface DeliveryOutcome<K> {
   delivered: K[];
@@ -69,12 +65,18 @@ async function deliverInto<K>(
   const format = ctx.kind === "events" ? "ndjson" : "array";
   const raw = encodeBody(part, format);
   const gzipped = ctx.gzipLevel > 0;
-  const body = gzipped ? await gzip(raw, { level: ctx.gzipLevel }) : raw;
+  const body = gzipped ? await gzipBody(raw, ctx.gzipLevel) : raw;
 
   const reply = await ctx.transport.post(
     ctx.endpoint,
     body,
-    { rawBytes: raw.length, gzipped, signal: ctx.signal, idempotent },
+    {
+      rawBytes: raw.length,
+      records: part.keys.length,
+      gzipped,
+      signal: ctx.signal,
+      idempotent,
+    },
     ctx.counters,
   );
 

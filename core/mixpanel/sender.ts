@@ -16,9 +16,10 @@
  */
 import { setMaxListeners } from "node:events";
 
-import type { Violation } from "./rules.ts";
+import { LIMITS, type Violation } from "./rules.ts";
 import {
   BatchBuilder,
+  BufferPool,
   type Batch,
   type BatchLimits,
   type Part,
@@ -27,6 +28,7 @@ import type { DeliveryOutcome } from "./delivery.ts";
 import { abortError, type TransportCounters } from "./transport.ts";
 import type { BatchAck, SenderStats } from "./types.ts";
 import type { BodyFormat } from "./batching.ts";
+import type { JsonBytes } from "./json-bytes.ts";
 
 /** A record ready to send, or the rule it breaks. */
 export type Prepared =
@@ -56,6 +58,7 @@ export class MixpanelSender<R, K> {
   readonly #parts: SenderParts<K>;
   readonly #onBatch: SenderOptions<K>["onBatch"];
   readonly #builder: BatchBuilder<K>;
+  readonly #pool: BufferPool;
   readonly #controller = new AbortController();
   readonly #pending = new Set<Promise<void>>();
   readonly #waiters: Array<() => void> = [];
@@ -74,9 +77,15 @@ export class MixpanelSender<R, K> {
   constructor(parts: SenderParts<K>, options: SenderOptions<K> = {}) {
     this.#parts = parts;
     this.#onBatch = options.onBatch;
+    // One buffer per batch in flight, the one being built and a spare,
+    // each a whole batch plus a record that may have to leave it.
+    this.#pool = new BufferPool(
+      parts.concurrency + 2,
+      parts.limits.maxBytes + LIMITS.maxEventBytes + 2,
+    );
     // Every request in flight listens for an abort on this one signal.
     setMaxListeners(parts.concurrency * 2 + 10, this.#controller.signal);
-    this.#builder = new BatchBuilder<K>(parts.limits, parts.format);
+    this.#builder = new BatchBuilder<K>(parts.limits, parts.format, this.#pool);
     const external = options.signal;
     if (external?.aborted) this.#abortWith(abortError(external));
     external?.addEventListener(
@@ -115,29 +124,35 @@ export class MixpanelSender<R, K> {
   }
 
   /**
-   * Adds a record that is already JSON and already passed the rules (the
-   * fast path of the sync engine): `json[start, end)`, UTF-8. It is not
-   * checked again.
+   * Where the fast path of the sync engine writes its next record: the
+   * end of the batch being built. Write a record that is already known to
+   * pass the rules, then `commitJson`; to drop it, set `out.pos` back.
+   */
+  get out(): JsonBytes {
+    return this.#builder.out;
+  }
+
+  /**
+   * Takes the record written into `out` since `start` (UTF-8 JSON, not
+   * checked again) into the batch.
    * @returns a promise only when a full batch must wait for a free
    *   request slot (backpressure); undefined when the caller may go on
    */
-  pushJson(
-    json: Buffer,
-    start: number,
-    end: number,
-    key: K,
-  ): Promise<void> | undefined {
+  commitJson(start: number, key: K): Promise<void> | undefined {
     if (this.#failure) throw this.#failure;
-    if (this.#builder.wouldOverflow(end - start)) {
-      // The dispatch hands the batch over; the record starts the next one.
-      const copy = Buffer.from(json.subarray(start, end));
+    const builder = this.#builder;
+    const out = builder.out;
+    if (builder.wouldOverflow(out.pos - start, start)) {
+      // The record starts the next batch: it leaves this one first.
+      const record = Buffer.from(out.buf.subarray(start, out.pos));
+      out.pos = start;
       return this.#dispatch().then(() => {
-        this.#builder.addBytes(key, copy, 0, copy.length);
-        if (this.#builder.full) return this.#dispatch();
+        builder.addBytes(key, record, 0, record.length);
+        if (builder.full) return this.#dispatch();
       });
     }
-    this.#builder.addBytes(key, json, start, end);
-    return this.#builder.full ? this.#dispatch() : undefined;
+    builder.commit(key, start);
+    return builder.full ? this.#dispatch() : undefined;
   }
 
   /** Sends what is buffered and waits for every batch to be acknowledged. */
@@ -181,6 +196,7 @@ export class MixpanelSender<R, K> {
     }
     const run = this.#run(batch).finally(() => {
       this.#pending.delete(run);
+      this.#pool.give(batch.part.data);
       this.#release();
     });
     this.#pending.add(run);

@@ -16,6 +16,7 @@ import {
   safeDetail,
   type MixpanelErrorCode,
 } from "./mixpanel-error.ts";
+import type { IngestionLimiter } from "./rate-limiter.ts";
 import { errorText } from "./responses.ts";
 import {
   backoffDelay,
@@ -42,11 +43,15 @@ export interface TransportOptions {
   log: Logger;
   /** Jitter source (tests may pin it). */
   random?: () => number;
+  /** Paces requests below the project's ingestion cap. */
+  limiter?: IngestionLimiter;
 }
 
 export interface PostOptions {
-  /** Body bytes before gzip, for statistics. */
+  /** Body bytes before gzip, for statistics and pacing. */
   rawBytes: number;
+  /** Records in the body, for pacing (default: 1). */
+  records?: number;
   gzipped: boolean;
   signal: AbortSignal;
   /**
@@ -130,8 +135,20 @@ export class Transport implements PostTransport {
   ): Promise<Reply> {
     const { policy } = this.#o;
     const started = Date.now();
+    const limiter = this.#o.limiter;
     for (let attempt = 1; ; attempt++) {
       if (options.signal.aborted) throw abortError(options.signal);
+      if (limiter?.active) {
+        try {
+          await limiter.take(
+            options.records ?? 1,
+            options.rawBytes,
+            options.signal,
+          );
+        } catch {
+          throw abortError(options.signal);
+        }
+      }
       counters.requests++;
       counters.bytes += options.rawBytes;
       counters.wireBytes += body.length;

@@ -12,11 +12,17 @@
  *   BACKFLOW_RETRY_MAX_ELAPSED_MS   time budget per batch, retries included
  *   BACKFLOW_REQUEST_TIMEOUT_MS     longest wait for one answer (a stall)
  *   BACKFLOW_PAGE_SIZE              warehouse rows per fetch
+ *   BACKFLOW_MIXPANEL_RECORDS_PER_S pace each connection below this many
+ *                                   records per second (0: no pacing;
+ *                                   default: 30000 on Mixpanel's hosts)
+ *   BACKFLOW_MIXPANEL_BYTES_PER_S   the same for uncompressed bytes
+ *   BACKFLOW_SOURCE_READ            "cursor" turns the COPY fast path off
  *
  * Unset variables keep the defaults documented on each option.
  */
 import { ConfigError } from "../errors.ts";
 import type { MixpanelClientOptions } from "../mixpanel/client.ts";
+import type { RateLimit } from "../mixpanel/rate-limiter.ts";
 
 export interface RunTuning {
   clientOptions: MixpanelClientOptions;
@@ -35,6 +41,28 @@ function whole(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return value;
 }
 
+function count(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  }
+  return value;
+}
+
+/** Pacing from the environment; undefined keeps the client's default. */
+function pacing(env: NodeJS.ProcessEnv): RateLimit | false | undefined {
+  const records = count(env, "BACKFLOW_MIXPANEL_RECORDS_PER_S");
+  const bytes = count(env, "BACKFLOW_MIXPANEL_BYTES_PER_S");
+  if (records === undefined && bytes === undefined) return undefined;
+  if (!records && !bytes) return false;
+  return {
+    ...(records ? { eventsPerSecond: records } : {}),
+    ...(bytes ? { bytesPerSecond: bytes } : {}),
+  };
+}
+
 /** @throws ConfigError naming a variable that is not a whole number */
 export function runTuningFromEnv(
   env: NodeJS.ProcessEnv = process.env,
@@ -48,6 +76,7 @@ export function runTuningFromEnv(
   const maxElapsedMs = whole(env, "BACKFLOW_RETRY_MAX_ELAPSED_MS");
   const requestTimeoutMs = whole(env, "BACKFLOW_REQUEST_TIMEOUT_MS");
   const pageSize = whole(env, "BACKFLOW_PAGE_SIZE");
+  const rateLimit = pacing(env);
   const retry = {
     ...(baseDelayMs ? { baseDelayMs } : {}),
     ...(maxDelayMs ? { maxDelayMs } : {}),
@@ -61,6 +90,7 @@ export function runTuningFromEnv(
       ...(profiles ? { profiles: { maxRecords: profiles } } : {}),
       ...(Object.keys(retry).length > 0 ? { retry } : {}),
       ...(requestTimeoutMs ? { requestTimeoutMs } : {}),
+      ...(rateLimit === undefined ? {} : { rateLimit }),
     },
     ...(pageSize ? { pageSize } : {}),
   };

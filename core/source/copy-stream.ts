@@ -35,10 +35,13 @@ export interface CopyColumn {
   readonly isText: boolean;
 }
 
-/** Complete rows of COPY text: fields split by tabs, rows ended by "\n". */
+/**
+ * Rows of COPY text: fields split by tabs, rows ended by "\n". Each part
+ * holds whole rows, in order.
+ */
 export interface CopyPage {
   readonly columns: readonly CopyColumn[];
-  readonly data: Buffer;
+  readonly parts: readonly Buffer[];
   /** Each column's parser, as the cursor path uses it. */
   readonly parsers: readonly ((text: string) => unknown)[];
   /** The rows as the cursor path gives them (same parsers, same shape). */
@@ -54,7 +57,7 @@ async function parameterTypes(
   session: Session,
   text: string,
 ): Promise<string[]> {
-  await session.query(`prepare ${PROBE} as ${text}`);
+  await session.query(`prepare ${PROBE} as ${text}\n`);
   const { rows } = await session.query<{ types: string[] }>(
     `select parameter_types::text[] as types from pg_prepared_statements ` +
       `where name = '${PROBE}'`,
@@ -69,10 +72,13 @@ async function copyText(
   text: string,
   values: readonly unknown[],
 ): Promise<string> {
-  if (values.length === 0) return `copy (${text}) to stdout`;
+  // The text is one statement (the cursor, declared with the extended
+  // protocol, proved it); on lines of its own, a trailing "--" comment
+  // can not swallow the closing parenthesis.
+  if (values.length === 0) return `copy (\n${text}\n) to stdout`;
   const types = await parameterTypes(session, text);
   const literals = values.map((v, i) => literalFor(v, types[i] ?? "text"));
-  return `copy (${inlineParameters(text, literals)}) to stdout`;
+  return `copy (\n${inlineParameters(text, literals)}\n) to stdout`;
 }
 
 function timeoutError(ctx: SourceContext, query: string): SourceError {
@@ -126,11 +132,12 @@ export async function* streamCopy(
       ...(declared.statement.values ?? []),
     ]);
     await session.query("set local statement_timeout = 0");
-    const makePage = (data: Buffer): CopyPage => ({
+    const makePage = (parts: readonly Buffer[]): CopyPage => ({
       columns,
-      data,
+      parts,
       parsers,
-      toRows: <Row>() => pageRows(data, columns, parsers) as Row[],
+      toRows: <Row>() =>
+        parts.flatMap((part) => pageRows(part, columns, parsers)) as Row[],
     });
 
     state = "streaming";
@@ -138,23 +145,42 @@ export async function* streamCopy(
     const stream = session.copyOut(text);
     // Rows are cut into pages of `batchSize` (as the cursor path fetches
     // them) or fewer when they are large, so progress and stops come as
-    // often as on the cursor path.
+    // often as on the cursor path. A page keeps the socket's chunks as
+    // they came (no copy); only a row split between two chunks is joined.
     let rest: Buffer | undefined;
     let parts: Buffer[] = [];
     let rows = 0;
     let bytes = 0;
     const take = () => {
-      const page = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      const page = makePage(parts);
       parts = [];
       rows = 0;
       bytes = 0;
-      return makePage(page);
+      return page;
     };
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const data = rest ? Buffer.concat([rest, chunk]) : chunk;
-      rest = undefined;
-      let from = 0;
+      let data = chunk;
       let at = data.indexOf(10);
+      if (rest) {
+        if (at < 0) {
+          rest = Buffer.concat([rest, data]);
+          arm();
+          continue;
+        }
+        data = Buffer.concat([rest, data.subarray(0, at + 1)]);
+        rest = undefined;
+        parts.push(data);
+        bytes += data.length;
+        rows++;
+        data = chunk.subarray(at + 1);
+        at = data.indexOf(10);
+        if (rows >= batchSize || bytes >= PAGE_BYTES) {
+          clearTimeout(timer);
+          yield take();
+          if (signal?.aborted) throw abortedError(ctx.name, signal);
+        }
+      }
+      let from = 0;
       while (at >= 0) {
         rows++;
         if (rows >= batchSize || bytes + at + 1 - from >= PAGE_BYTES) {
@@ -166,7 +192,7 @@ export async function* streamCopy(
         }
         at = data.indexOf(10, at + 1);
       }
-      const lastEnd = data.lastIndexOf(10, data.length - 1) + 1;
+      const lastEnd = data.lastIndexOf(10) + 1;
       if (lastEnd > from) {
         parts.push(data.subarray(from, lastEnd));
         bytes += lastEnd - from;

@@ -115,40 +115,52 @@ export class EventsRun extends SyncRun {
     const fast = this.#fastFor(page);
     const { reader, encoder } = fast;
     if (!encoder) return this.handlePage(page.toRows(), pass);
-    reader.reset(page.data);
     const keyColumn = this.plan.key.column;
     const keyAt = fast.columns.findIndex((c) => c.name === keyColumn);
     const rejected: Rejected[] = [];
+    for (const part of page.parts) {
+      reader.reset(part);
+      await this.#encodePart(fast, encoder, keyAt, pass, rejected);
+    }
+    await this.reject(rejected);
+  }
+
+  async #encodePart(
+    fast: FastPath,
+    encoder: EventEncoder,
+    keyAt: number,
+    pass: Pass,
+    rejected: Rejected[],
+  ): Promise<void> {
+    const { reader } = fast;
     while (reader.next()) {
       const cursorText =
         fast.cursorText === undefined ? null : reader.text(fast.cursorText);
       const us =
         fast.cursorUs === undefined ? null : reader.text(fast.cursorUs);
+      const key = keyText(reader.value(keyAt));
       const item = this.admitKey(
-        keyText(reader.value(keyAt)),
+        key,
         cursorText,
         us === null ? undefined : Number(us),
         pass,
       );
       if (!item || this.#skipped(item, pass, rejected)) continue;
-      if (encoder.encode(reader)) {
-        const { out } = encoder;
-        const event: EventItem = {
-          index: item.index,
-          key: item.key,
-          position: item.position,
-        };
-        const wait = this.#sender.pushJson(out.buf, 0, out.pos, event);
+      const out = this.#sender.out;
+      const start = out.pos;
+      if (encoder.encode(reader, key, out)) {
+        // The admitted row is the batch's key as it is: no copy per row.
+        const wait = this.#sender.commitJson(start, item);
         if (wait) await wait;
         continue;
       }
+      out.pos = start;
       const row = reader.row();
       // As `admit` does: the mapper never sees the bookkeeping columns.
       delete row[CURSOR_US];
       delete row[CURSOR_TEXT];
       await this.#mapAndPush(item, row, rejected);
     }
-    await this.reject(rejected);
   }
 
   #fastFor(page: CopyPage): FastPath {

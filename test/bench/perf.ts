@@ -6,7 +6,7 @@
  *   node --import tsx test/bench/perf.ts [--rows 1000000] [--reps 3]
  *     [--scenarios help,grid,events,scaling,latency,rate-limited,faults,
  *                  dense,profiles,incremental]
- *     [--scaling 100000,5000000] [--grid-rows 100000] [--grid-reps 1]
+ *     [--scaling 100000,5000000] [--grid-rows 100000] [--grid-reps 2]
  *     [--fresh-seed]
  *
  * PostgreSQL: BACKFLOW_BENCH_DATABASE_URL, else 127.0.0.1:5432 as user
@@ -84,7 +84,7 @@ async function main() {
   }
   const scaleSizes = numbers(option("scaling", "100000,5000000"));
   const gridRows = numbers(option("grid-rows", "100000"))[0]!;
-  const gridReps = numbers(option("grid-reps", "1"))[0]!;
+  const gridReps = numbers(option("grid-reps", "2"))[0]!;
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
   const server = await benchServer();

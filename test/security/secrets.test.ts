@@ -66,6 +66,19 @@ function withCredentials(url: string, user: string, password: string) {
   return parsed.toString();
 }
 
+/** Whether the server refuses `url`, whose password is wrong. */
+async function passwordsChecked(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.end();
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 describe("secrets never leave the process", () => {
   const outputs: Array<{ where: string; text: string }> = [];
   let warehouse: TestDatabase;
@@ -191,7 +204,7 @@ describe("secrets never leave the process", () => {
     }
   });
 
-  test("credentials that Mixpanel or the warehouse refuse", async () => {
+  test("credentials that Mixpanel or the warehouse refuse", async (t) => {
     const refused = keep(
       "run, wrong service-account secret",
       await cli(["run", "secrets", "--json", "--pipelines", PIPELINES], {
@@ -210,7 +223,13 @@ describe("secrets never leave the process", () => {
         SECRETS_WAREHOUSE_URL: badPassword,
       }),
     );
-    assert.match(denied.stdout, /password authentication failed/);
+    // A server with trust authentication (a developer's local one) lets a
+    // wrong password in; the embedded server of the test command does not.
+    if (await passwordsChecked(badPassword)) {
+      assert.match(denied.stdout, /password authentication failed/);
+    } else {
+      t.diagnostic("the server trusts every password: refusal not checked");
+    }
     keep(
       "check --connections, wrong passwords",
       await cli(

@@ -38,6 +38,7 @@ export function scenarioTable(result: ScenarioResult): string {
     "CPU-s/1M emul.",
     "peak RSS MB",
     "wall s",
+    "others' CPU-s",
     "ok",
     "load",
   ];
@@ -58,6 +59,7 @@ export function scenarioTable(result: ScenarioResult): string {
       col(runs, (r) => perM(r.emulatorCpuS, r), 2),
       col(runs, (r) => r.peakRssMb),
       col(runs, (r) => r.wallS, 2),
+      col(runs, (r) => r.otherCpuS, 1),
       failed === 0
         ? `${runs.length}/${runs.length}`
         : `${runs.length - failed}/${runs.length} FAILED`,
@@ -207,11 +209,14 @@ export function targets(results: ScenarioResult[], rows: number): Target[] {
     const wall = median(nothing, (r) => r.wallS * 1000);
     const inProcess = inc.notes.inProcessMs as Spread | undefined;
     out.push({
-      name: "incremental run with nothing new: < 300 ms of overhead",
-      value:
-        `${fmt(wall)} ms as a \`backflow run\` process; ` +
-        `${showSpread(inProcess)} ms per run inside a long-lived process`,
+      name: "incremental run, nothing new: < 300 ms (in the scheduler)",
+      value: `${showSpread(inProcess)} ms per run inside a long-lived process`,
       met: inProcess !== undefined && inProcess.median < 300,
+    });
+    out.push({
+      name: "incremental run, nothing new: < 300 ms (`backflow run`)",
+      value: `${fmt(wall)} ms from spawn to exit, process start included`,
+      met: wall !== undefined && wall < 300,
     });
   }
   return out;

@@ -21,15 +21,30 @@ export class JsonBytes {
   buf: Buffer;
   pos = 0;
 
-  constructor(capacity = 16 * 1024) {
-    this.buf = Buffer.allocUnsafe(capacity);
+  /**
+   * @param capacity bytes to start with, or the buffer to write into
+   * @param shared keep the bytes in shared memory, so that handing them
+   *   to a worker thread (gzip) copies nothing
+   */
+  constructor(
+    capacity: number | Buffer = 16 * 1024,
+    private readonly shared = false,
+  ) {
+    this.buf =
+      typeof capacity === "number" ? this.#allocate(capacity) : capacity;
+  }
+
+  #allocate(size: number): Buffer {
+    return this.shared
+      ? Buffer.from(new SharedArrayBuffer(size))
+      : Buffer.allocUnsafe(size);
   }
 
   /** Makes room for `extra` more bytes. */
   reserve(extra: number): void {
     const needed = this.pos + extra;
     if (needed <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(needed, this.buf.length * 2));
+    const grown = this.#allocate(Math.max(needed, this.buf.length * 2));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }
