@@ -21,6 +21,7 @@ export type ErrorCode =
   | "STORE"
   | "TASK_FAILED"
   | "ABORTED"
+  | "RUN_CANCELLED"
   | "MIRROR_REFUSED"
   | "SCHEDULE_INVALID"
   | "TASK_TIMEOUT"

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { register as registerBackfill } from "./backfill.ts";
+import { register as registerCancel } from "./cancel.ts";
 import { register as registerCheck } from "./check.ts";
 import { register as registerDashboard } from "./dashboard.ts";
 import { register as registerDb } from "./db.ts";
@@ -22,6 +23,7 @@ import { register as registerWorker } from "./worker.ts";
 export function registerCommands(program: Command): void {
   void program;
   registerBackfill(program);
+  registerCancel(program);
   registerCheck(program);
   registerDashboard(program);
   registerDb(program);

@@ -82,7 +82,7 @@ export async function runs(
           : "";
       process.stdout.write(
         `${String(run.id).padStart(5)}  ${run.dagId}  ${run.runType.padEnd(9)} ` +
-          `${run.state.padEnd(7)} ${intervalText(run)}  ` +
+          `${run.state.padEnd(9)} ${intervalText(run)}  ` +
           `${ok}/${tasks.length} tasks${seconds}\n`,
       );
       for (const t of tasks.filter((t) => t.error)) {

@@ -12,6 +12,7 @@ export const STATES: readonly RunState[] = [
   "success",
   "failed",
   "skipped",
+  "cancelled",
 ];
 
 export function register(program: Command): void {

@@ -19,6 +19,7 @@ const LOOKS: Record<string, Look> = {
   up_for_retry: { symbol: "↻", color: "yellow", label: "up for retry" },
   upstream_failed: { symbol: "↑", color: "magenta", label: "upstream failed" },
   skipped: { symbol: "–", color: "gray", label: "skipped" },
+  cancelled: { symbol: "⊘", color: "yellow", label: "cancelled" },
 };
 
 const NONE: Look = { symbol: " ", color: undefined, label: "none" };

@@ -69,9 +69,11 @@ export async function togglePause(
 /**
  * Gives a failed task one more try, as Airflow's "clear" does:
  * 1. the instance goes back to `queued` with one more try allowed;
- * 2. instances of the run closed as upstream_failed go back to `queued`
- *    (the scheduler closes them again if another dependency still failed);
- * 3. a finished run goes back to `running`, so a scheduler picks it up.
+ * 2. instances of the run closed as upstream_failed or cancelled go back
+ *    to `queued` (the scheduler closes them again if another dependency
+ *    still failed);
+ * 3. a finished run goes back to `running`, so a scheduler picks it up; a
+ *    cancelled one forgets its cancel request.
  * All three in one transaction under the scheduling lock, so no scheduler
  * pass sees half of it.
  */
@@ -103,14 +105,16 @@ export async function retryTask(
                 queued_at = now(), ended_at = null, next_try_at = null,
                 error = null, error_code = null
           where run_id = $1
-            and (task_id = $2 or state = 'upstream_failed')`,
+            and (task_id = $2
+                 or state in ('upstream_failed', 'cancelled'))`,
         [runId, taskId],
       );
       const [run] = await rows<DagRun>(
         client,
         "reopening the run",
         `update dag_runs set state = 'running', ended_at = null,
-                started_at = coalesce(started_at, now())
+                started_at = coalesce(started_at, now()),
+                cancel_requested_at = null
           where id = $1
          returning ${RUN_COLUMNS}`,
         [runId],

@@ -5,7 +5,8 @@
  *
  * Claim rule (a job that fails any step is dropped; the scheduler hands
  * the task out again while it stays ready):
- * 1. The run is running, and its DAG is not paused.
+ * 1. The run is running and not being cancelled (a queued job of a
+ *    cancelled run is dropped here), and its DAG is not paused.
  * 2. The instance is still at the try before the job's (a job of an older
  *    try, or a duplicate, finds it moved on), and is ready: queued or due
  *    for retry, every dependency succeeded (`isReady`).
@@ -32,7 +33,12 @@ export interface ClaimRequest {
   readonly job: QueuedTask;
   readonly dag: DagDefinition;
   readonly worker: string;
-  readonly now: Date;
+  /**
+   * The time of record. A function is read once the scheduling lock is
+   * held, so that the try's start is stamped when it is claimed, not
+   * before a wait for the lock (during which other tries may end).
+   */
+  readonly now: Date | (() => Date);
   /** The cap of a Mixpanel connection's running tasks. */
   readonly poolCap: (pool: string) => number;
 }
@@ -43,20 +49,25 @@ export function claimJob(
   pool: pg.Pool,
   request: ClaimRequest,
 ): Promise<ClaimOutcome> {
-  const { job, dag, worker, now } = request;
+  const { job, dag, worker } = request;
   return withSchedulingLock(pool, "claiming a queued task", async (client) => {
+    const now = typeof request.now === "function" ? request.now() : request.now;
     // 1.
-    const [run] = await rows<DagRun & { paused: boolean | null }>(
+    const [run] = await rows<
+      DagRun & { paused: boolean | null; cancelling: boolean }
+    >(
       client,
       "reading a run",
       `select ${RUN_COLUMNS},
               (select is_paused from dags d where d.dag_id = r.dag_id)
-                as paused
+                as paused,
+              r.cancel_requested_at is not null as cancelling
          from dag_runs r where id = $1`,
       [job.runId],
     );
     if (!run) return refuse("the run is gone");
     if (run.state !== "running") return refuse(`the run is ${run.state}`);
+    if (run.cancelling) return refuse("the run is being cancelled");
     if (run.paused) return refuse(`DAG "${dag.id}" is paused`);
     const task = dag.task(job.taskId);
     if (!task) return refuse("the task is no longer part of the DAG");
@@ -91,7 +102,7 @@ export function claimJob(
       now,
     );
     if (!instance) return refuse(`try ${job.tryNumber} was already taken`);
-    const { paused: _paused, ...plain } = run;
+    const { paused: _paused, cancelling: _cancelling, ...plain } = run;
     return { claimed: true, run: plain, instance };
   });
 }

@@ -167,6 +167,11 @@ export class TaskWorker {
       // No cron items: schedules are the scheduler's (and a `crontab` file
       // in the working folder must not be read).
       parsedCronItems: [],
+      // Unbatched, the queue marks a job done without waiting, and its
+      // shutdown does not wait for that either: a task that ran until
+      // `stop` would leave its job locked (for hours) when the pool ends.
+      // Through the batcher (flushed at once) the shutdown waits for it.
+      preset: { worker: { completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
       forbiddenFlags: () => [...this.#forbidden],
       taskList: {
         [TASK_JOB]: (payload) => this.#track(this.#handle(payload)),
@@ -271,7 +276,7 @@ export class TaskWorker {
       job,
       dag,
       worker: this.id,
-      now: this.#clock.now(),
+      now: () => this.#clock.now(),
       poolCap: (name) => caps[name] ?? defaultCap,
     });
     if (!claimed.claimed) {

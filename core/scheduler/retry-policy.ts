@@ -5,7 +5,7 @@
  * 1. An error whose code says repeating cannot help fails the task at once
  *    (`NEVER_RETRY`: bad configuration, a refused credential, a bad
  *    request, too many rejected rows, an upstream that failed or never
- *    came). Anything else, including errors that are not backflow's,
+ *    came, a run cancelled by the user). Anything else, including errors that are not backflow's,
  *    timeouts and exhausted HTTP retries, is retried while tries remain.
  * 2. The wait before try n+1 is `retryDelayMs * 2^(n-1)`, capped at
  *    `maxRetryDelayMs`, then shortened by a random share of up to
@@ -40,6 +40,7 @@ export const NEVER_RETRY: ReadonlySet<string> = new Set<ErrorCode>([
   "TASK_FAILED",
   "WAIT_TIMEOUT",
   "UPSTREAM_FAILED",
+  "RUN_CANCELLED",
 ]);
 
 /** Whether an error with this code is worth another try. */

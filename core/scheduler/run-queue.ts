@@ -12,6 +12,8 @@
  *   runs do not count against it.
  * - A run is finished by exactly one process: the update that moves it
  *   out of `running` returns it to one caller only, which then notifies.
+ * - A queued run that `backflow cancel` ended is never started: starting
+ *   is conditional on `queued` (run-cancel.ts).
  */
 import type pg from "pg";
 
@@ -202,18 +204,23 @@ export async function startRuns(
   return { started, skipped };
 }
 
-/** Running runs of these DAGs. */
+/**
+ * Running runs of these DAGs; with `claimable`, only those whose tasks may
+ * still start (not being cancelled, run-cancel.ts).
+ */
 export function runningRuns(
   db: Queryable,
   dagIds: readonly string[],
+  claimable = false,
 ): Promise<DagRun[]> {
   return rows<DagRun>(
     db,
     "reading running runs",
     `select ${RUN_COLUMNS} from dag_runs
       where state = 'running' and dag_id = any($1::text[])
+        and (not $2::boolean or cancel_requested_at is null)
       order by logical_date, id`,
-    [dagIds],
+    [dagIds, claimable],
   );
 }
 
@@ -221,7 +228,7 @@ export function runningRuns(
 export async function finishRun(
   db: Queryable,
   runId: number,
-  state: "success" | "failed",
+  state: "success" | "failed" | "cancelled",
   now: Date,
 ): Promise<DagRun | undefined> {
   const [run] = await rows<DagRun>(

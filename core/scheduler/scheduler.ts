@@ -11,13 +11,15 @@
  * 3. Hand back tasks whose worker stopped heart-beating.
  * 4. Create a queued run for each due data interval (catch-up policy in
  *    due-intervals.ts; creation is idempotent per interval).
- * 5. Advance running runs: failures flow down the graph, and a run whose
+ * 5. Advance running runs: failures flow down the graph, a run being
+ *    cancelled closes its waiting tasks (run-cancel.ts), and a run whose
  *    tasks have all ended is finished and notified, by one process (before
  *    step 6, so that a run that just ended frees its slot).
  * 6. Start queued runs within `maxActiveRuns` (overlap policy).
  * 7. Claim ready tasks within the concurrency caps and run them here; or,
  *    with a remote `executor` (distributed), hand them to the workers,
  *    which claim them within the same caps (core/executor/claim-job.ts).
+ *    Runs being cancelled hand out nothing.
  * Steps 3, 6 and 7 (a worker's claim too) hold the scheduling lock; the
  * passes of one process never overlap, and a task that ends (here, or on
  * a worker that says so) asks for another pass at once.
@@ -46,6 +48,7 @@ import {
   type Notifier,
   type RunNotification,
 } from "./notifier.ts";
+import { cancelRequested } from "./run-cancel.ts";
 import { runNotifications } from "./run-notifications.ts";
 import {
   createRuns,
@@ -420,16 +423,16 @@ export class Scheduler {
     const pool = this.#o.store.pool;
     const runs = await runningRuns(pool, [...loaded.keys()]);
     if (runs.length === 0) return [];
-    const rows = await taskRows(
-      pool,
-      runs.map((r) => r.id),
-    );
+    const ids = runs.map((r) => r.id);
+    const rows = await taskRows(pool, ids);
+    const cancelling = await cancelRequested(pool, ids);
     const finished: DagRun[] = [];
     for (const run of runs) {
       const dag = loaded.get(run.dagId)!;
       const verdict = judgeRun(
         dag,
         rows.filter((r) => r.runId === run.id),
+        cancelling.has(run.id),
       );
       for (const { taskIds, state, reason } of verdict.close) {
         await closeWaiting(pool, run.id, taskIds, state, reason, now);
@@ -467,7 +470,7 @@ export class Scheduler {
       this.#o.store.pool,
       "claiming tasks",
       async (client) => {
-        const runs = await runningRuns(client, [...byId.keys()]);
+        const runs = await runningRuns(client, [...byId.keys()], true);
         if (runs.length === 0) return [];
         const rows = await taskRows(
           client,
@@ -513,7 +516,7 @@ export class Scheduler {
     const byId = new Map(active.map((d) => [d.id, d]));
     const defaultCap = this.#o.maxTasksPerConnection ?? 4;
     const caps = this.#o.connectionCaps ?? {};
-    const runs = await runningRuns(pool, [...byId.keys()]);
+    const runs = await runningRuns(pool, [...byId.keys()], true);
     if (runs.length === 0) return 0;
     const rows = await taskRows(
       pool,

@@ -16,6 +16,11 @@
  *   then left behind: its try ends as if it had stopped.
  * 5. A failure is retried (`up_for_retry` at the backoff's time) when its
  *   code allows it and tries remain; otherwise the instance fails.
+ * 6. A renewal that finds the run being cancelled (`backflow cancel`)
+ *   aborts the signal with a RunCancelledError: the task stops as on
+ *   shutdown (the batch in flight, then its checkpoint) and the try ends
+ *   `cancelled`, never retried. A task that succeeded all the same keeps
+ *   its success.
  */
 import {
   logRowsRejected,
@@ -63,6 +68,17 @@ export class TaskTimeoutError extends BackflowError {
 export class ShutdownError extends BackflowError {
   constructor() {
     super("ABORTED", "the scheduler is shutting down", { retryable: true });
+  }
+}
+
+/** The reason a task's signal aborts when its run is cancelled. */
+export class RunCancelledError extends BackflowError {
+  constructor(dagId: string, lease: Lease) {
+    super(
+      "RUN_CANCELLED",
+      `DAG "${dagId}", task "${lease.taskId}": run ${lease.runId} was ` +
+        `cancelled by the user (backflow cancel)`,
+    );
   }
 }
 
@@ -184,16 +200,18 @@ export async function executeTry(
   let beating = Promise.resolve();
   const beat = setInterval(() => {
     beating = beating.then(async () => {
-      const held = await setCounters(
+      const status = await setCounters(
         store.pool,
         lease,
         recorder.latest,
         clock.now(),
       ).catch((error: unknown) => {
         log.warn("heartbeat_failed", { run: lease.runId, error });
-        return true;
+        return "held" as const;
       });
-      if (!held) abort(new LeaseLostError(lease));
+      if (status === "lost") abort(new LeaseLostError(lease));
+      // 6.
+      if (status === "cancelled") abort(new RunCancelledError(dag.id, lease));
     });
   }, options.heartbeatMs);
 
@@ -280,6 +298,14 @@ async function finish(
   let end: TryEnd;
   if (summary?.state === "success") {
     end = { state: "success", tryState: "success" };
+  } else if (reason instanceof RunCancelledError) {
+    // 6. Not retried, whatever the tries left.
+    end = {
+      state: "cancelled",
+      tryState: "cancelled",
+      error: reason.message,
+      errorCode: reason.code,
+    };
   } else if (reason instanceof ShutdownError) {
     // 3. Handed back for the next start to resume.
     end = {

@@ -12,6 +12,8 @@
  * - A try that ends because its worker stopped (`lost`) or shut down
  *   (`interrupted`) is kept in `task_tries` and refunded: `max_tries` grows
  *   by one, since the task itself did not fail.
+ * - A renewal also reports whether the run is being cancelled, so that a
+ *   running task learns of `backflow cancel` within one heartbeat.
  * - Staleness is measured from the last heartbeat, or from the start or
  *   the queueing when no heartbeat was ever written (apache/airflow#66773).
  */
@@ -41,7 +43,8 @@ export interface TaskRow {
 /** How a try ends. */
 export interface TryEnd {
   /** The instance's next state. */
-  readonly state: "success" | "failed" | "up_for_retry" | "queued";
+  readonly state:
+    "success" | "failed" | "up_for_retry" | "queued" | "cancelled";
   /** As kept in `task_tries`: the state, or `lost` / `interrupted`. */
   readonly tryState: string;
   /** Give the try back (`max_tries` + 1). */
@@ -123,21 +126,26 @@ const leaseValues = (lease: Lease) => [
   lease.tryNumber,
 ];
 
-/** Sets the try's counters so far (and beats the heart). */
+/**
+ * Sets the try's counters so far (and beats the heart); says whether the
+ * lease is still held, and whether its run is being cancelled.
+ */
 export async function setCounters(
   db: Queryable,
   lease: Lease,
   counters: NonNullable<TryEnd["counters"]>,
   now: Date,
-): Promise<boolean> {
-  const found = await rows(
+): Promise<"held" | "lost" | "cancelled"> {
+  const [found] = await rows<{ cancelled: boolean }>(
     db,
     "updating task counters",
     `update task_instances
         set rows_read = $5, records_sent = $6, records_rejected = $7,
             heartbeat_at = $8
       where ${HELD}
-     returning 1`,
+     returning exists (select 1 from dag_runs r
+                        where r.id = run_id
+                          and r.cancel_requested_at is not null) as cancelled`,
     [
       ...leaseValues(lease),
       counters.rowsRead,
@@ -146,7 +154,8 @@ export async function setCounters(
       now,
     ],
   );
-  return found.length > 0;
+  if (!found) return "lost";
+  return found.cancelled ? "cancelled" : "held";
 }
 
 /** Ends the leased try and keeps it in `task_tries`; false if lost. */
@@ -221,12 +230,15 @@ export function staleLeases(
   );
 }
 
-/** Closes waiting instances that will never run (a dependency failed). */
+/**
+ * Closes waiting instances that will never run: a dependency failed, or
+ * the run is being cancelled.
+ */
 export function closeWaiting(
   db: Queryable,
   runId: number,
   taskIds: readonly string[],
-  state: "upstream_failed" | "skipped",
+  state: "upstream_failed" | "skipped" | "cancelled",
   reason: string,
   now: Date,
 ): Promise<unknown[]> {

@@ -13,10 +13,13 @@
  *    counting tasks running in every scheduler process.
  *
  * Judge rule:
+ * 0. In a run being cancelled, every waiting instance is closed as
+ *    cancelled (running ones stop at their next heartbeat).
  * 1. A waiting instance whose task left the DAG is closed as skipped.
  * 2. A waiting instance with a failed (or upstream-failed) dependency is
  *    closed as upstream_failed, and so on down the graph.
- * 3. When every instance has ended, the run succeeds if none failed.
+ * 3. When every instance has ended, the run is cancelled if any instance
+ *    was, else it succeeds if none failed.
  */
 import type {
   DagDefinition,
@@ -50,6 +53,7 @@ const ENDED: ReadonlySet<TaskState> = new Set([
   "failed",
   "upstream_failed",
   "skipped",
+  "cancelled",
 ]);
 const BROKEN: ReadonlySet<TaskState> = new Set(["failed", "upstream_failed"]);
 
@@ -121,16 +125,18 @@ export interface RunVerdict {
   /** Waiting instances to close, and why. */
   readonly close: readonly {
     taskIds: string[];
-    state: "upstream_failed" | "skipped";
+    state: "upstream_failed" | "skipped" | "cancelled";
     reason: string;
   }[];
   /** Set when every instance has ended. */
-  readonly final?: "success" | "failed";
+  readonly final?: "success" | "failed" | "cancelled";
 }
 
+/** `cancelling`: the run has a cancel request (run-cancel.ts). */
 export function judgeRun(
   dag: DagDefinition,
   rows: readonly TaskRow[],
+  cancelling = false,
 ): RunVerdict {
   const states = new Map(rows.map((r) => [r.taskId, r.state]));
   const waiting = (id: string) => {
@@ -138,6 +144,17 @@ export function judgeRun(
     return state === "queued" || state === "up_for_retry";
   };
   const close: RunVerdict["close"][number][] = [];
+
+  // 0.
+  const stopped = cancelling ? [...states.keys()].filter(waiting) : [];
+  if (stopped.length > 0) {
+    close.push({
+      taskIds: stopped,
+      state: "cancelled",
+      reason: "the run was cancelled by the user (backflow cancel)",
+    });
+    for (const id of stopped) states.set(id, "cancelled");
+  }
 
   // 1. Tasks that left the DAG.
   const gone = [...states.keys()].filter((id) => !dag.task(id) && waiting(id));
@@ -169,8 +186,10 @@ export function judgeRun(
   // 3.
   const all = [...states.values()];
   if (all.length === 0 || !all.every((s) => ENDED.has(s))) return { close };
-  return {
-    close,
-    final: all.some((s) => BROKEN.has(s)) ? "failed" : "success",
-  };
+  const final = all.includes("cancelled")
+    ? "cancelled"
+    : all.some((s) => BROKEN.has(s))
+      ? "failed"
+      : "success";
+  return { close, final };
 }

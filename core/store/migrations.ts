@@ -238,6 +238,23 @@ create index task_instances_by_worker on task_instances (worker)
   where state = 'running';
 `;
 
+// Run cancellation: `backflow cancel` records the request on the run;
+// schedulers and workers honour it (no new task starts, running ones stop
+// at their next heartbeat), close its task instances as `cancelled`, and
+// end the run `cancelled`: a state of its own, so that neither retries,
+// `run_failed` webhooks nor `run_recovered` take it for a failure.
+const runCancellation = `
+alter table dag_runs add column cancel_requested_at timestamptz;
+alter table dag_runs drop constraint if exists dag_runs_state_check;
+alter table dag_runs add constraint dag_runs_state_check
+  check (state in ('queued', 'running', 'success', 'failed', 'skipped',
+                   'cancelled'));
+alter table task_instances drop constraint if exists task_instances_state_check;
+alter table task_instances add constraint task_instances_state_check
+  check (state in ('queued', 'running', 'success', 'failed', 'up_for_retry',
+                   'skipped', 'upstream_failed', 'cancelled'));
+`;
+
 /** Every migration, oldest first. Versions are 1, 2, 3 … without gaps. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: "initial schema", sql: initialSchema },
@@ -245,4 +262,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 3, name: "scheduler", sql: scheduler },
   { version: 4, name: "incremental sync", sql: incrementalSync },
   { version: 5, name: "workers", sql: workers },
+  { version: 6, name: "run cancellation", sql: runCancellation },
 ]);

@@ -2,7 +2,8 @@
  * The records the metadata store holds, as the repositories return them.
  */
 export type RunType = "manual" | "scheduled" | "backfill";
-export type RunState = "queued" | "running" | "success" | "failed" | "skipped";
+export type RunState =
+  "queued" | "running" | "success" | "failed" | "skipped" | "cancelled";
 export type TaskState =
   | "queued"
   | "running"
@@ -10,7 +11,9 @@ export type TaskState =
   | "failed"
   | "up_for_retry"
   | "skipped"
-  | "upstream_failed";
+  | "upstream_failed"
+  /** Ended by `backflow cancel`: stopped while running, or never started. */
+  | "cancelled";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 export interface DagRun {

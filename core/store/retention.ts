@@ -56,7 +56,7 @@ export async function pruneHistory(
        delete from rejected_rows where cleared_at < $1 returning 1
      ), runs as (
        delete from dag_runs d
-        where d.state in ('success', 'failed', 'skipped')
+        where d.state in ('success', 'failed', 'skipped', 'cancelled')
           and coalesce(d.ended_at, d.queued_at) < $1
           and not exists (select 1 from rejected_rows r
                            where r.run_id = d.id and r.cleared_at is null)

@@ -3,8 +3,8 @@
  * executor: `BACKFLOW_EXECUTOR=distributed` makes their harness hand every
  * task to a real worker (graphile-worker on the same store) beside each
  * scheduler (test/helpers/executor.ts), so the same assertions on runs,
- * retries and backoff, timeouts, heartbeats, caps, pause, notifications,
- * real syncs and DST hold for both executors. The suite's own run covers
+ * retries and backoff, timeouts, heartbeats, caps, pause, cancel,
+ * notifications, real syncs and DST hold for both executors. The suite's own run covers
  * the local executor.
  */
 import assert from "node:assert/strict";
@@ -17,6 +17,7 @@ const SUITES = [
   "test/scheduler/scheduler-runs.test.ts",
   "test/scheduler/scheduler-tasks.test.ts",
   "test/scheduler/scheduler-dst.test.ts",
+  "test/scheduler/scheduler-cancel.test.ts",
 ];
 
 test("the scheduler suites pass with BACKFLOW_EXECUTOR=distributed", async (t) => {

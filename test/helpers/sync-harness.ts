@@ -2,7 +2,10 @@
  * Sync tests against real parts: a source database and a metadata store on
  * the test PostgreSQL server, a `backflow emulator` process as Mixpanel,
  * and the runner in this process (so batch and page sizes can be tiny and
- * a run can be stopped after a given number of records).
+ * a run can be stopped after a given number of records). Under
+ * `BACKFLOW_EXECUTOR=distributed` each `sync` is a run that a scheduler
+ * hands to a real worker instead (distributed-sync.ts), with the same
+ * options and summary.
  */
 import pg from "pg";
 import { mixpanel, postgres } from "../../core/index.ts";
@@ -14,6 +17,8 @@ import { openStore, type MetadataStore } from "../../core/store/index.ts";
 import { storeSyncState } from "../../core/sync/task-state.ts";
 import { startEmulatorProcess, type EmulatorProcess } from "./cli.ts";
 import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { syncThroughWorker } from "./distributed-sync.ts";
+import { testExecutor } from "./executor.ts";
 
 export interface StoredEvent {
   event: string;
@@ -54,7 +59,9 @@ export async function startHarness(
 ): Promise<Harness> {
   const source = await createTestDatabase("bf_sync_src");
   const storeDb = await createTestDatabase("bf_sync_meta");
-  const store = await openStore({ databaseUrl: storeDb.url, poolSize: 4 });
+  // A worker's claim, leases and sync state share the pool with the test.
+  const poolSize = testExecutor === "distributed" ? 8 : 4;
+  const store = await openStore({ databaseUrl: storeDb.url, poolSize });
   const emulator = await startEmulatorProcess(["--token", token]);
   const client = new pg.Client({ connectionString: source.url });
   await client.connect();
@@ -72,9 +79,7 @@ export async function startHarness(
       return (await store.pool.query(text, values)).rows;
     },
     sync(dag, options = {}) {
-      return runDag(dag, {
-        recorder: new StoreRecorder(store, { flushMs: 0 }),
-        syncState: storeSyncState(store.sync),
+      const settings: RunDagOptions = {
         pageSize: 4,
         clientOptions: {
           concurrency: 2,
@@ -83,6 +88,14 @@ export async function startHarness(
           retry: { baseDelayMs: 10, maxDelayMs: 50 },
         },
         ...options,
+      };
+      if (testExecutor === "distributed") {
+        return syncThroughWorker(store, dag, settings);
+      }
+      return runDag(dag, {
+        recorder: new StoreRecorder(store, { flushMs: 0 }),
+        syncState: storeSyncState(store.sync),
+        ...settings,
       });
     },
     async events() {

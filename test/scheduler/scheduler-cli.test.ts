@@ -1,6 +1,6 @@
 /**
  * The scheduling commands as a user runs them: backfill (dry and real),
- * trigger, pause, unpause and runs, against a real store.
+ * trigger, pause, unpause, cancel and runs, against a real store.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -140,5 +140,36 @@ describe("scheduling commands", () => {
     ]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--from "last week" is not a date/);
+  });
+
+  test("cancel ends the queued runs and names them; an ended run or unknown DAG is refused", async () => {
+    const queued = (await runs()).filter((r) => r.state === "queued");
+    assert.equal(queued.length, 4);
+
+    const cancelled = await project.cli(["cancel", "daily"]);
+    assert.equal(cancelled.code, 0, cancelled.stderr);
+    const ids = queued.map((r) => r.id).sort((a, b) => a - b);
+    assert.deepEqual(
+      cancelled.stdout
+        .trim()
+        .split("\n")
+        .map(
+          (line) => /^cancelled queued run (\d+) of daily \(/.exec(line)?.[1],
+        ),
+      ids.map(String),
+    );
+    assert.ok((await runs()).every((r) => r.state === "cancelled"));
+
+    const again = await project.cli(["cancel", "daily", "--run", `${ids[0]}`]);
+    assert.equal(again.code, 1);
+    assert.match(
+      again.stderr,
+      new RegExp(`run ${ids[0]} of DAG "daily" already ended \\(cancelled\\)`),
+    );
+    const none = await project.cli(["cancel", "daily"]);
+    assert.equal(none.stdout, "no queued or running run of daily\n");
+    const unknown = await project.cli(["cancel", "nightly"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no DAG "nightly" .*DAGs found: daily/);
   });
 });
