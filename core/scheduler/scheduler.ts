@@ -151,6 +151,8 @@ export class Scheduler {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #schedules = new Map<string, CronSchedule>();
   readonly #invalid = new Map<string, string>();
+  /** Each DAG's schedule as the last pass saw it (cron and zone). */
+  readonly #seenSchedules = new Map<string, string>();
   #chain: Promise<unknown> = Promise.resolve();
   #pending: Promise<PassReport> | undefined;
   #lastPass: Date | undefined;
@@ -279,7 +281,8 @@ export class Scheduler {
     // 3–7.
     if (this.#o.executor) this.#listen(this.#o.executor);
     const requeued = await this.#takeBackStale(now);
-    const created = await this.#createDueRuns(active, now);
+    const edited = this.#editedSchedules(loaded.values());
+    const created = await this.#createDueRuns(active, edited, now);
     const finished = await this.#advanceRuns(loaded, now);
     const { started, skipped } = await this.#startRuns(active, now);
     const claimed = await this.#claimTasks(active, now);
@@ -360,13 +363,33 @@ export class Scheduler {
     return schedule;
   }
 
-  async #createDueRuns(active: DagDefinition[], now: Date) {
+  /**
+   * The DAGs whose schedule changed since the last pass. Paused DAGs are
+   * tracked too, so an edit made during a pause is not taken for a new one
+   * when the DAG resumes.
+   */
+  #editedSchedules(dags: Iterable<DagDefinition>): Set<string> {
+    const edited = new Set<string>();
+    for (const dag of dags) {
+      const key = `${dag.schedule ?? ""}\u0000${dag.timezone}`;
+      const before = this.#seenSchedules.get(dag.id);
+      if (before !== undefined && before !== key) edited.add(dag.id);
+      this.#seenSchedules.set(dag.id, key);
+    }
+    return edited;
+  }
+
+  async #createDueRuns(
+    active: DagDefinition[],
+    edited: ReadonlySet<string>,
+    now: Date,
+  ) {
     const scheduled = active.filter((d) => d.schedule !== undefined);
     if (scheduled.length === 0) return [];
     const gap = this.#o.maxTickGapMs ?? 60_000;
     const last = this.#lastPass;
-    const liveSince =
-      last && now.getTime() - last.getTime() <= gap ? last : now;
+    const ticking = last && now.getTime() - last.getTime() <= gap;
+    const liveSince = ticking ? last : now;
     const ends = await cursors(
       this.#o.store.pool,
       scheduled.map((d) => d.id),
@@ -376,11 +399,22 @@ export class Scheduler {
     for (const dag of scheduled) {
       const schedule = this.#scheduleOf(dag);
       if (!schedule) continue;
+
+      // A fire time of an edited schedule that fell between the cursor and
+      // the edit being seen came while this scheduler ticked: it is live,
+      // not missed, or the edit would leave a gap after the last interval.
+      const cursor = ends.get(dag.id);
+      const sinceEdit =
+        ticking &&
+        edited.has(dag.id) &&
+        cursor !== undefined &&
+        cursor < liveSince &&
+        now.getTime() - cursor.getTime() <= gap;
       const intervals = dueIntervals({
         schedule,
         now,
-        cursor: ends.get(dag.id),
-        liveSince,
+        cursor,
+        liveSince: sinceEdit ? cursor : liveSince,
         catchup: dag.catchup,
         catchupWindowMs: dag.catchupWindowMs,
         startDate: dag.startDate,

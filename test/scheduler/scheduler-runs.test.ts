@@ -133,6 +133,31 @@ describe("catch-up", () => {
   });
 });
 
+describe("schedule edits", () => {
+  test("an edit seen after its first fire time still leaves no gap after the last interval", async () => {
+    const clock = pinnedClock("2024-01-01T10:30:00Z");
+    const before = hourly("edited", { schedule: "0 */2 * * *" });
+    const s = startScheduler(h.store, [before.definition], {
+      clock,
+      maxTickGapMs: 3 * 60 * 60_000,
+    });
+    await settle(s);
+    clock.set("2024-01-01T11:59:00Z");
+    await settle(s);
+
+    // Hourly from now on, but the scheduler learns it only after the new
+    // schedule's 11:00 fire time went by.
+    const after = hourly("edited");
+    s.setDags([after.definition]);
+    clock.set("2024-01-01T12:30:00Z");
+    await settle(s);
+
+    assert.deepEqual(before.seen, ["08:00-10:00"]);
+    assert.deepEqual(after.seen, ["10:00-11:00", "11:00-12:00"]);
+    await s.scheduler.stop();
+  });
+});
+
 describe("backfill", () => {
   test("creates a run per interval of the range, never repeating a scheduled one", async () => {
     const clock = pinnedClock("2024-01-02T00:30:00Z");
