@@ -26,7 +26,9 @@
  *
  * @example {"status429": {"rate": 1, "count": 2, "retryAfterSeconds": 1}}
  */
-import { z } from "zod";
+import type { input as ZodInput, output as ZodOutput } from "zod";
+
+import { z } from "../util/zod.ts";
 
 const trigger = {
   rate: z.number().min(0).max(1).default(1),
@@ -84,9 +86,9 @@ export const faultPlanSchema = z
   .strict();
 
 /** A fault plan as written by users (defaults optional). */
-export type FaultPlan = z.input<typeof faultPlanSchema>;
+export type FaultPlan = ZodInput<typeof faultPlanSchema>;
 /** A fault plan with defaults filled in. */
-export type ParsedFaultPlan = z.output<typeof faultPlanSchema>;
+export type ParsedFaultPlan = ZodOutput<typeof faultPlanSchema>;
 
 export type FaultName =
   | "latency"

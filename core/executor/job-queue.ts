@@ -24,12 +24,12 @@ import {
   type WorkerUtils,
 } from "graphile-worker";
 import pg from "pg";
-import { z } from "zod";
 
 import { BackflowError } from "../errors.ts";
 import type { QueuedTask } from "../scheduler/remote-executor.ts";
 import { toStoreError } from "../store/store-error.ts";
 import { createLogger } from "../util/log.ts";
+import { z } from "../util/zod.ts";
 
 /** The graphile-worker task that runs a backflow task instance. */
 export const TASK_JOB = "backflow_task";

@@ -4,11 +4,12 @@
  * redactor and hides them behind `authorizationHeader()`, so the resolved
  * object can be logged or serialised without leaking anything.
  */
-import { z } from "zod";
+import type { ZodError } from "zod";
 
 import { ConfigError } from "../errors.ts";
 import { createLogger } from "../util/log.ts";
 import { redact, registerSecret, registerUrlSecret } from "../util/redact.ts";
+import { z } from "../util/zod.ts";
 
 export type MixpanelRegion = "us" | "eu" | "in";
 
@@ -174,10 +175,7 @@ function crossFieldIssues(raw: Record<string, unknown>): string[][] {
   return out;
 }
 
-function describeIssues(
-  issues: z.ZodError["issues"],
-  labels: Labels,
-): string[] {
+function describeIssues(issues: ZodError["issues"], labels: Labels): string[] {
   return issues.map((issue) => {
     const path = issue.path.join(".");
     const field = labels[path] ?? (path || "(connection)");
