@@ -26,6 +26,7 @@ import type {
 import {
   compileGroupProfileMapper,
   compileUserProfileMapper,
+  type ProfileMapperOptions,
 } from "./profile-mapper.ts";
 
 export interface MapperOptions {
@@ -35,6 +36,8 @@ export interface MapperOptions {
   now?: () => number;
   /** The project's ID Merge system (default: "simplified"). */
   identityMode?: IdentityMode;
+  /** Profiles: see `ProfileMapperOptions.acknowledged`. */
+  acknowledged?: ProfileMapperOptions["acknowledged"];
 }
 
 export function compileMapper(

@@ -37,6 +37,13 @@ import { rejection, violationField, violationReason } from "./rejection.ts";
 export interface ProfileMapperOptions {
   /** The project token put in `$token` (default: none; the client adds it). */
   token?: string;
+  /**
+   * Whether Mixpanel already acknowledged exactly this update (the sync
+   * compares hashes). Such an update passed these checks when it was sent,
+   * so it skips them: on a re-sync with few changes, checking is most of
+   * the mapping's cost.
+   */
+  acknowledged?: (record: ProfileUpdate) => boolean;
 }
 
 /** Stands in for a token the client adds later, for validation only. */
@@ -54,6 +61,7 @@ interface ProfileShape<U extends ProfileUpdate> {
 function compileProfileMapper<U extends ProfileUpdate>(
   task: UserProfilesTask | GroupProfilesTask,
   shape: ProfileShape<U>,
+  acknowledged: ProfileMapperOptions["acknowledged"],
 ): RowMapper<U> {
   const m = task.mapping;
   const scope = { dag: task.dagId, task: task.id };
@@ -135,6 +143,15 @@ function compileProfileMapper<U extends ProfileUpdate>(
       if (Object.keys($set_once).length > 0) record.$set_once = $set_once;
     }
 
+    const mapped = {
+      ok: true as const,
+      key: id,
+      record,
+      ...(notes.truncated ? { truncated: notes.truncated } : {}),
+      ...(notes.nulls?.length ? { nullProperties: notes.nulls } : {}),
+    };
+    if (acknowledged?.(record)) return mapped;
+
     const checkable =
       record.$token === undefined
         ? { ...record, $token: PLACEHOLDER_TOKEN }
@@ -150,13 +167,7 @@ function compileProfileMapper<U extends ProfileUpdate>(
         violationReason(violation.message),
       );
     }
-    return {
-      ok: true,
-      key: id,
-      record,
-      ...(notes.truncated ? { truncated: notes.truncated } : {}),
-      ...(notes.nulls?.length ? { nullProperties: notes.nulls } : {}),
-    };
+    return mapped;
   };
 }
 
@@ -167,23 +178,27 @@ export function compileUserProfileMapper(
   const { userId, ip } = task.mapping;
   // `$token` goes first, as in Mixpanel's examples, when the caller gave one.
   const token = options.token;
-  return compileProfileMapper<UserProfileUpdate>(task, {
-    kind: "user",
-    idColumn: userId,
-    identity(id, row) {
-      const raw = ip === undefined ? null : row[ip];
-      const $ip = typeof raw === "string" && raw !== "" ? raw : "0";
-      return token === undefined
-        ? { $distinct_id: id, $ip, $ignore_time: true }
-        : { $token: token, $distinct_id: id, $ip, $ignore_time: true };
+  return compileProfileMapper<UserProfileUpdate>(
+    task,
+    {
+      kind: "user",
+      idColumn: userId,
+      identity(id, row) {
+        const raw = ip === undefined ? null : row[ip];
+        const $ip = typeof raw === "string" && raw !== "" ? raw : "0";
+        return token === undefined
+          ? { $distinct_id: id, $ip, $ignore_time: true }
+          : { $token: token, $distinct_id: id, $ip, $ignore_time: true };
+      },
+      idProblem: (id) =>
+        isForbiddenId(id)
+          ? `user id ${JSON.stringify(id)} in column "${userId}" is a ` +
+            `placeholder Mixpanel refuses as a distinct_id. Replace it ` +
+            `with the real id or filter such rows out`
+          : null,
     },
-    idProblem: (id) =>
-      isForbiddenId(id)
-        ? `user id ${JSON.stringify(id)} in column "${userId}" is a ` +
-          `placeholder Mixpanel refuses as a distinct_id. Replace it ` +
-          `with the real id or filter such rows out`
-        : null,
-  });
+    options.acknowledged,
+  );
 }
 
 /**
@@ -199,18 +214,22 @@ export function compileGroupProfileMapper(
 ): RowMapper<GroupProfileUpdate> {
   const { groupKey, groupId } = task.mapping;
   const token = options.token;
-  return compileProfileMapper<GroupProfileUpdate>(task, {
-    kind: "group",
-    idColumn: groupId,
-    identity: (id) =>
-      token === undefined
-        ? { $group_key: groupKey, $group_id: id, ...GROUP_FLAGS }
-        : {
-            $token: token,
-            $group_key: groupKey,
-            $group_id: id,
-            ...GROUP_FLAGS,
-          },
-    idProblem: () => null,
-  });
+  return compileProfileMapper<GroupProfileUpdate>(
+    task,
+    {
+      kind: "group",
+      idColumn: groupId,
+      identity: (id) =>
+        token === undefined
+          ? { $group_key: groupKey, $group_id: id, ...GROUP_FLAGS }
+          : {
+              $token: token,
+              $group_key: groupKey,
+              $group_id: id,
+              ...GROUP_FLAGS,
+            },
+      idProblem: () => null,
+    },
+    options.acknowledged,
+  );
 }

@@ -79,12 +79,21 @@ export class ProfilesRun extends SyncRun {
   readonly #writtenSets = new Set<number>();
   readonly #setsByNames = new Map<string, PropertySet>();
   #deletes: string[] = [];
+  /** The stored hash of the row being mapped, when known before mapping. */
+  #expected: number | undefined;
+  /** The hash the mapper's `acknowledged` computed for that row. */
+  #mappedHash: number | undefined;
 
   constructor(task: ProfilesTask, io: SyncTaskIo) {
     super(task, io);
     this.#task = task;
     this.#map = compileMapper(task, {
       token: io.client.connection.token,
+      acknowledged: (record) => {
+        if (this.#expected === undefined) return false;
+        this.#mappedHash = profileHash(record);
+        return this.#mappedHash === this.#expected;
+      },
     }) as RowMapper<MappedUpdate>;
     const kind = task.kind === "userProfiles" ? "users" : "groups";
     this.#sender = io.client.createSender<ProfileItem>(kind, {
@@ -128,6 +137,8 @@ export class ProfilesRun extends SyncRun {
         rejected.push({ row: item, rejected: why });
         continue;
       }
+      this.#expected = previous;
+      this.#mappedHash = undefined;
       const mapped = this.#map(row) as MapResult<MappedUpdate>;
       if (!mapped.ok) {
         const why = mappingRejected(row, keyColumn, item.key, mapped.rejection);
@@ -138,7 +149,7 @@ export class ProfilesRun extends SyncRun {
         item,
         update: mapped.record,
         nulls: mapped.nullProperties,
-        hash: profileHash(mapped.record),
+        hash: this.#mappedHash ?? profileHash(mapped.record),
         previous,
       });
     }

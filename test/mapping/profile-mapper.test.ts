@@ -169,3 +169,29 @@ test("includeRest on profiles skips reserved names and sends the rest", () => {
   assert.equal(result.record.$distinct_id, "u1");
   assert.deepEqual(result.nullProperties, ["gone"]);
 });
+
+test("an update Mixpanel already acknowledged skips the checks; any other is checked", () => {
+  // A lone surrogate is not UTF-8: Mixpanel refuses the update.
+  const row = user({ email: "ann\uD800@example.com" });
+
+  const asked: unknown[] = [];
+  const trusting = compileMapper(users, {
+    acknowledged: (record) => {
+      asked.push(record);
+      return true;
+    },
+  });
+  const skipped = ok(trusting(row));
+  assert.deepEqual(asked, [skipped.record]);
+  assert.deepEqual(skipped.nullProperties, ["plan"]);
+
+  const checked = compileMapper(users, { acknowledged: () => false })(row);
+  assert.equal(checked.ok, false);
+  if (!checked.ok) {
+    assert.equal(checked.rejection.rowKey, "42");
+    assert.match(
+      checked.rejection.reason,
+      /\$set\.\$email is invalid: string should be valid utf8/,
+    );
+  }
+});
